@@ -1,0 +1,40 @@
+/**
+ * The device table's shape, shared by the CDK stack, local mode and the DynamoDB adapter so they
+ * can never disagree. No SDK import here: the infrastructure code reads it too.
+ */
+
+/** Partition key: the device id (or `#summary` for the fleet summary; `#` is outside the id alphabet). */
+export const PARTITION_KEY = 'pk';
+
+/** Epoch seconds after which DynamoDB may delete the item (it does so up to days late; never read as liveness). */
+export const TTL_ATTRIBUTE = 'ttl';
+
+/** Key of the one item that holds the fleet summary the sweep writes. */
+export const SUMMARY_KEY = '#summary';
+
+/**
+ * Attribute names, short because a sweep's read cost is the bytes it scans, names included.
+ * Durations and times are milliseconds so that a deadline is one addition inside an update expression.
+ */
+export const ATTR = {
+  state: 'st', // S: new | up | down
+  paused: 'p', // BOOL, present only while paused
+  group: 'g', // S
+  intervalMs: 'iv', // N
+  explicitGraceMs: 'gr', // N, absent while the grace follows the interval
+  spanMs: 'sp', // N: interval + grace, kept so a plain beat computes its deadline in one addition
+  lastSeen: 'ls', // N: epoch ms
+  deadline: 'dl', // N: epoch ms
+  downSince: 'ds', // N: epoch ms, present while an outage is open
+  downReason: 'rs', // S: timeout | fail
+  alertedDownSince: 'na', // N: equals ds once that outage's device.down was published
+  recoveredAt: 'rt', // N: first ok beat since the last time the device went down
+  beats: 'bc', // N
+  message: 'msg', // S
+  meta: 'mt', // S: the meta object as JSON
+  leaseUntil: 'lk', // N: epoch ms
+  leaseOwner: 'lo', // S
+  ttl: TTL_ATTRIBUTE, // N: epoch seconds
+  summaryAt: 'at', // N, summary item only
+  summaryCounts: 'cnt', // S (JSON), summary item only
+} as const;

@@ -1,0 +1,56 @@
+/**
+ * SigningSecretSource on AWS Secrets Manager. The secret holds {"current": "...", "previous": "..."}.
+ * It is read once per container and again after `refreshSeconds`, so a rotation reaches every
+ * container within that time without a read per beat.
+ */
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Clock, SigningSecretSource } from '../core/ports';
+import type { SigningSecrets } from '../core/tokens';
+
+/** Parses the stored secret; a plain string is taken as the current secret alone. */
+export function parseSigningSecrets(text: string): SigningSecrets {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  if (typeof parsed === 'string' && parsed.length > 0) return { current: parsed, previous: null };
+  const { current, previous } = (parsed ?? {}) as { current?: unknown; previous?: unknown };
+  if (typeof current !== 'string' || current.length < 16) {
+    throw new Error('The signing secret must be JSON {"current": "<at least 16 characters>", "previous": "<optional>"}.');
+  }
+  return { current, previous: typeof previous === 'string' && previous.length > 0 ? previous : null };
+}
+
+export class SecretsManagerSigningSecrets implements SigningSecretSource {
+  private cached: { secrets: SigningSecrets; readAt: number } | null = null;
+  private pending: Promise<SigningSecrets> | null = null;
+
+  constructor(
+    private readonly options: { readonly client: SecretsManagerClient; readonly secretId: string; readonly clock: Clock; readonly refreshSeconds: number },
+  ) {}
+
+  async signingSecrets(): Promise<SigningSecrets> {
+    const now = this.options.clock.now();
+    if (this.cached && now - this.cached.readAt < this.options.refreshSeconds * 1000) return this.cached.secrets;
+    // One read in flight at a time, however many beats arrive meanwhile.
+    this.pending ??= this.read(now).finally(() => {
+      this.pending = null;
+    });
+    try {
+      return await this.pending;
+    } catch (error) {
+      // Keep serving the last good secrets if a refresh fails; fail only when there are none.
+      if (this.cached) return this.cached.secrets;
+      throw error;
+    }
+  }
+
+  private async read(now: number): Promise<SigningSecrets> {
+    const result = await this.options.client.send(new GetSecretValueCommand({ SecretId: this.options.secretId }));
+    const secrets = parseSigningSecrets(result.SecretString ?? '');
+    this.cached = { secrets, readAt: now };
+    return secrets;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Alert messages of the contract: their JSON bodies and the one-line subject for a person.
+ */
+import { graceSeconds, incidentId, type DeviceRecord, type DownReason } from './model';
+
+export interface DeviceDownAlert {
+  readonly type: 'device.down';
+  readonly incidentId: string;
+  readonly deviceId: string;
+  readonly group: string | null;
+  readonly lastSeen: string | null;
+  readonly deadline: string | null;
+  readonly detectedAt: string;
+  readonly reason: DownReason;
+  readonly interval: number;
+  readonly grace: number;
+  /** The device's last message, for a `fail` (absent otherwise). */
+  readonly message?: string | null;
+}
+
+export interface DeviceUpAlert {
+  readonly type: 'device.up';
+  /** The incident this recovery ends. */
+  readonly incidentId: string;
+  readonly deviceId: string;
+  readonly group: string | null;
+  readonly lastSeen: string | null;
+  readonly deadline: string | null;
+  readonly detectedAt: string;
+  readonly downSince: string;
+  readonly downForSeconds: number;
+  readonly interval: number;
+  readonly grace: number;
+}
+
+/** Many devices of one group went down in one sweep: one message in place of one each. */
+export interface FleetDownAlert {
+  readonly type: 'fleet.down';
+  readonly group: string | null;
+  readonly count: number;
+  readonly deviceIds: readonly string[];
+  /** Incident ids of the outages this message announces, in `deviceIds` order. */
+  readonly incidentIds: readonly string[];
+  readonly detectedAt: string;
+}
+
+export type Alert = DeviceDownAlert | DeviceUpAlert | FleetDownAlert;
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** The `device.down` of the device's open outage. */
+export function deviceDownAlert(device: DeviceRecord, detectedAt: number): DeviceDownAlert {
+  if (device.downSince === null) throw new Error(`device ${device.deviceId} has no open outage`);
+  const reason = device.downReason ?? 'timeout';
+  return {
+    type: 'device.down',
+    incidentId: incidentId(device.deviceId, device.downSince),
+    deviceId: device.deviceId,
+    group: device.group,
+    lastSeen: iso(device.lastSeen),
+    deadline: iso(device.deadline),
+    // A fail is known when the beat arrives; a timeout when a sweep notices it.
+    detectedAt: new Date(reason === 'fail' ? device.downSince : detectedAt).toISOString(),
+    reason,
+    interval: device.intervalSeconds,
+    grace: graceSeconds(device),
+    ...(reason === 'fail' ? { message: device.message } : {}),
+  };
+}
+
+/** The `device.up` that closes the device's open outage. */
+export function deviceUpAlert(device: DeviceRecord, detectedAt: number): DeviceUpAlert {
+  if (device.downSince === null) throw new Error(`device ${device.deviceId} has no open outage`);
+  const recoveredAt = device.recoveredAt ?? device.lastSeen ?? detectedAt;
+  return {
+    type: 'device.up',
+    incidentId: incidentId(device.deviceId, device.downSince),
+    deviceId: device.deviceId,
+    group: device.group,
+    lastSeen: iso(device.lastSeen),
+    deadline: iso(device.deadline),
+    detectedAt: new Date(recoveredAt).toISOString(),
+    downSince: new Date(device.downSince).toISOString(),
+    downForSeconds: Math.max(0, Math.floor((recoveredAt - device.downSince) / 1000)),
+    interval: device.intervalSeconds,
+    grace: graceSeconds(device),
+  };
+}
+
+/** One alert for many `device.down`s of the same group. */
+export function fleetDownAlert(group: string | null, downs: readonly DeviceDownAlert[], detectedAt: number): FleetDownAlert {
+  return {
+    type: 'fleet.down',
+    group,
+    count: downs.length,
+    deviceIds: downs.map((d) => d.deviceId),
+    incidentIds: downs.map((d) => d.incidentId),
+    detectedAt: new Date(detectedAt).toISOString(),
+  };
+}
+
+/** `3m 05s`, `45s`, `2h 03m`, `3d 04h`: short, and precise enough for a pager. */
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
+  return `${Math.floor(s / 86_400)}d ${pad(Math.floor((s % 86_400) / 3600))}h`;
+}
+
+export const MAX_SUBJECT_CHARS = 100;
+
+/** Shortens a name so that the whole subject fits; ids are ASCII by the contract's alphabet. */
+function fit(prefix: string, name: string, suffix: string): string {
+  const room = MAX_SUBJECT_CHARS - prefix.length - suffix.length;
+  const shown = name.length <= room ? name : `${name.slice(0, Math.max(0, room - 3))}...`;
+  return `${prefix}${shown}${suffix}`.slice(0, MAX_SUBJECT_CHARS);
+}
+
+/** The line for a person: SNS `Subject`, console line, at most 100 characters. */
+export function alertSubject(alert: Alert): string {
+  switch (alert.type) {
+    case 'device.down': {
+      if (alert.reason === 'fail') return fit('DOWN ', alert.deviceId, ': reported fail');
+      const silentMs = Date.parse(alert.detectedAt) - (alert.lastSeen ? Date.parse(alert.lastSeen) : Date.parse(alert.detectedAt));
+      return fit('DOWN ', alert.deviceId, `: silent for ${formatDuration(silentMs / 1000)}`);
+    }
+    case 'device.up':
+      return fit('UP ', alert.deviceId, `: back after ${formatDuration(alert.downForSeconds)}`);
+    case 'fleet.down':
+      return fit('FLEET DOWN ', alert.group ?? '(no group)', `: ${alert.count} devices down`);
+  }
+}
+
+/** Attributes subscribers filter on (SNS `MessageAttributes`). */
+export function alertAttributes(alert: Alert): Record<string, string> {
+  const attributes: Record<string, string> = { event: alert.type };
+  if (alert.type !== 'fleet.down') attributes.deviceId = alert.deviceId;
+  if (alert.group !== null) attributes.group = alert.group;
+  return attributes;
+}

@@ -1,0 +1,40 @@
+/** Runs async work with at most `limit` tasks in flight; `drain` waits for all and rethrows the first failure. */
+export class TaskPool {
+  private readonly running = new Set<Promise<void>>();
+  private firstError: unknown = null;
+
+  constructor(private readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new Error(`TaskPool limit must be a positive integer, got ${limit}`);
+  }
+
+  /** Starts `task` once a slot is free; resolves when it has started (back-pressure for the producer). */
+  async run(task: () => Promise<void>): Promise<void> {
+    while (this.running.size >= this.limit) await Promise.race(this.running);
+    const promise: Promise<void> = task()
+      .catch((error: unknown) => {
+        this.firstError ??= error;
+      })
+      .finally(() => this.running.delete(promise));
+    this.running.add(promise);
+  }
+
+  /** Waits for every started task. */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.race(this.running);
+    if (this.firstError !== null) throw this.firstError;
+  }
+}
+
+/** Maps `items` through `fn` with at most `limit` calls in flight, keeping order. */
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  const pool = new TaskPool(limit);
+  for (let i = 0; i < items.length; i++) {
+    const index = i;
+    await pool.run(async () => {
+      results[index] = await fn(items[index] as T);
+    });
+  }
+  await pool.drain();
+  return results;
+}

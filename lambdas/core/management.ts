@@ -1,0 +1,137 @@
+/**
+ * What operators do to the fleet: look at devices, register, pause, resume, re-time and forget them.
+ */
+import { graceSeconds, statusOf, type DeviceRecord, type DeviceStatus, type MonitorSettings } from './model';
+import type { Clock, DeviceQuery, DeviceStore, FleetSummary } from './ports';
+import type { DevicePatchBody } from './validation';
+
+/** A device as the API shows it (`Device` in the contract); absent values are null. */
+export interface DeviceView {
+  readonly deviceId: string;
+  readonly status: DeviceStatus;
+  readonly group: string | null;
+  readonly interval: number;
+  readonly grace: number;
+  readonly lastSeen: string | null;
+  readonly deadline: string | null;
+  readonly downSince: string | null;
+  readonly beats: number;
+  readonly message: string | null;
+  readonly meta: Record<string, unknown> | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function deviceView(device: DeviceRecord): DeviceView {
+  return {
+    deviceId: device.deviceId,
+    status: statusOf(device),
+    group: device.group,
+    interval: device.intervalSeconds,
+    grace: graceSeconds(device),
+    lastSeen: iso(device.lastSeen),
+    deadline: iso(device.deadline),
+    // Only a device that is down now shows when its outage began.
+    downSince: device.state === 'down' ? iso(device.downSince) : null,
+    beats: device.beats,
+    message: device.message,
+    meta: device.meta,
+  };
+}
+
+/** A device an operator registers before its first beat: status `new`, no deadline, no alert until it beats. */
+export function newDevice(deviceId: string, settings: MonitorSettings): DeviceRecord {
+  return {
+    deviceId,
+    state: 'new',
+    paused: false,
+    group: null,
+    intervalSeconds: settings.defaultIntervalSeconds,
+    explicitGraceSeconds: settings.defaultGraceSeconds,
+    lastSeen: null,
+    deadline: null,
+    downSince: null,
+    downReason: null,
+    downAlerted: false,
+    recoveredAt: null,
+    beats: 0,
+    message: null,
+    meta: null,
+    lease: null,
+  };
+}
+
+/** The record after an operator's change at `now`. Resuming starts a new deadline from `now`. */
+export function applyPatch(previous: DeviceRecord, patch: DevicePatchBody, now: number, settings: MonitorSettings): DeviceRecord {
+  const intervalSeconds = patch.interval ?? previous.intervalSeconds;
+  const explicitGraceSeconds = patch.grace === undefined ? previous.explicitGraceSeconds : (patch.grace ?? settings.defaultGraceSeconds);
+  const paused = patch.paused ?? previous.paused;
+  const spanMs = (intervalSeconds + (explicitGraceSeconds ?? intervalSeconds)) * 1000;
+  const resumed = previous.paused && !paused;
+  let deadline = previous.deadline;
+  if (previous.lastSeen !== null) {
+    if (resumed) deadline = now + spanMs;
+    else if (intervalSeconds !== previous.intervalSeconds || explicitGraceSeconds !== previous.explicitGraceSeconds) {
+      deadline = previous.lastSeen + spanMs;
+    }
+  }
+  return {
+    ...previous,
+    intervalSeconds,
+    explicitGraceSeconds,
+    group: patch.group === undefined ? previous.group : patch.group,
+    paused,
+    deadline,
+  };
+}
+
+/** The body of `GET /v1/health`. */
+export interface HealthView {
+  readonly ok: boolean;
+  readonly lastSweepAt: string | null;
+  readonly devices: { readonly new: number; readonly up: number; readonly down: number; readonly paused: number };
+}
+
+export function healthView(summary: FleetSummary | null): HealthView {
+  return {
+    ok: true,
+    lastSweepAt: summary ? new Date(summary.lastSweepAt).toISOString() : null,
+    devices: summary?.counts ?? { new: 0, up: 0, down: 0, paused: 0 },
+  };
+}
+
+/** Operator actions on the fleet. */
+export class FleetManager {
+  constructor(private readonly deps: { readonly store: DeviceStore; readonly clock: Clock; readonly settings: MonitorSettings }) {}
+
+  async get(deviceId: string): Promise<DeviceView | null> {
+    const device = await this.deps.store.getDevice(deviceId);
+    return device ? deviceView(device) : null;
+  }
+
+  async list(query: DeviceQuery): Promise<{ devices: DeviceView[]; cursor: string | null }> {
+    const page = await this.deps.store.listDevices(query);
+    return { devices: page.devices.map(deviceView), cursor: page.cursor };
+  }
+
+  /** Registers (created: true) or changes a device. */
+  async configure(deviceId: string, patch: DevicePatchBody): Promise<{ device: DeviceView; created: boolean }> {
+    const { settings, clock } = this.deps;
+    const now = clock.now();
+    const expiresAtSeconds = Math.floor(now / 1000) + settings.retentionDays * 86_400;
+    const result = await this.deps.store.configureDevice(
+      deviceId,
+      (previous) => applyPatch(previous ?? newDevice(deviceId, settings), patch, now, settings),
+      expiresAtSeconds,
+    );
+    return { device: deviceView(result.device), created: result.created };
+  }
+
+  async delete(deviceId: string): Promise<boolean> {
+    return this.deps.store.deleteDevice(deviceId);
+  }
+
+  async health(): Promise<HealthView> {
+    return healthView(await this.deps.store.readSummary());
+  }
+}

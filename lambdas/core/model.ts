@@ -1,0 +1,102 @@
+/**
+ * The device model of the heartbeat service: the words of the contract as types.
+ * Times are epoch milliseconds inside the core; they become ISO-8601 strings only at the edges.
+ */
+
+/** Liveness as the service has observed it. Pausing is kept apart (see `DeviceRecord.paused`). */
+export type LivenessState = 'new' | 'up' | 'down';
+
+/** The status a user sees: the liveness state, or `paused` while an operator has muted the device. */
+export type DeviceStatus = LivenessState | 'paused';
+
+/** Why a device went down: it fell silent past its deadline, or it said so itself. */
+export type DownReason = 'timeout' | 'fail';
+
+/** A claim a sweeper holds on a device while it publishes the device's alerts. */
+export interface AlertLease {
+  /** Epoch ms after which another sweeper may take the alerts over (the holder crashed). */
+  readonly until: number;
+  /** Random id of the sweep that holds the lease. */
+  readonly owner: string;
+}
+
+/** Everything the service stores about one device. */
+export interface DeviceRecord {
+  readonly deviceId: string;
+  readonly state: LivenessState;
+  /** Muted by an operator: beats are recorded, nothing alerts. */
+  readonly paused: boolean;
+  readonly group: string | null;
+  readonly intervalSeconds: number;
+  /** Grace set explicitly; `null` means the grace follows the interval. */
+  readonly explicitGraceSeconds: number | null;
+  /** Receive time of the last beat (server clock); `null` until the first beat. */
+  readonly lastSeen: number | null;
+  /** When silence turns into an outage; `null` until the first beat. */
+  readonly deadline: number | null;
+  /** Start of the current outage (deadline for a timeout, beat time for a fail); `null` when none is open. */
+  readonly downSince: number | null;
+  readonly downReason: DownReason | null;
+  /** The `device.down` alert of the open outage has been published. */
+  readonly downAlerted: boolean;
+  /** Receive time of the first `ok` beat since the device last went down (the recovery time). */
+  readonly recoveredAt: number | null;
+  readonly beats: number;
+  readonly message: string | null;
+  readonly meta: Record<string, unknown> | null;
+  readonly lease: AlertLease | null;
+}
+
+/** The effective grace: explicit, or equal to the interval. */
+export function graceSeconds(device: Pick<DeviceRecord, 'intervalSeconds' | 'explicitGraceSeconds'>): number {
+  return device.explicitGraceSeconds ?? device.intervalSeconds;
+}
+
+/** The status a user sees. */
+export function statusOf(device: Pick<DeviceRecord, 'state' | 'paused'>): DeviceStatus {
+  return device.paused ? 'paused' : device.state;
+}
+
+/** Stable id of one outage: the same for every retry of its alerts, and carried by its `device.up`. */
+export function incidentId(deviceId: string, downSince: number): string {
+  return `${deviceId}:${new Date(downSince).toISOString()}`;
+}
+
+/** Limits and defaults of the contract. */
+export const LIMITS = {
+  deviceIdPattern: /^[A-Za-z0-9._:-]{1,128}$/,
+  groupPattern: /^[A-Za-z0-9._:-]{1,64}$/,
+  minIntervalSeconds: 5,
+  maxIntervalSeconds: 86_400,
+  minGraceSeconds: 0,
+  maxGraceSeconds: 86_400,
+  maxBodyBytes: 4096,
+  maxMessageChars: 256,
+  maxMetaBytes: 1024,
+  defaultIntervalSeconds: 60,
+  defaultRetentionDays: 30,
+  defaultStormThreshold: 25,
+} as const;
+
+/** Deployment-wide settings the core needs; read and validated at the edge, never from the environment here. */
+export interface MonitorSettings {
+  /** Interval of a device that never said otherwise. */
+  readonly defaultIntervalSeconds: number;
+  /** Grace of a device that never said otherwise; `null`: follows the interval. */
+  readonly defaultGraceSeconds: number | null;
+  /** A device silent this long is reclaimed by the store's TTL. */
+  readonly retentionDays: number;
+  /** More devices of one group going down in one sweep than this makes one `fleet.down`; 0 turns it off. */
+  readonly stormThreshold: number;
+  /** How long a sweeper may hold a device's alerts before another one takes them over. */
+  readonly alertLeaseSeconds: number;
+}
+
+/** Settings used when nothing is configured. */
+export const DEFAULT_SETTINGS: MonitorSettings = {
+  defaultIntervalSeconds: LIMITS.defaultIntervalSeconds,
+  defaultGraceSeconds: null,
+  retentionDays: LIMITS.defaultRetentionDays,
+  stormThreshold: LIMITS.defaultStormThreshold,
+  alertLeaseSeconds: 120,
+};

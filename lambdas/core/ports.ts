@@ -1,0 +1,127 @@
+/**
+ * Ports: the small interfaces the core needs from the outside world.
+ * Adapters (DynamoDB, SNS, local files, the system clock) implement them; the core never imports an adapter.
+ */
+import type { Alert } from './alerts';
+import type { AlertLease, DeviceRecord } from './model';
+
+/** Where time comes from. Tests pass a fake; runtimes pass the system clock. */
+export interface Clock {
+  /** Current time, epoch milliseconds. */
+  now(): number;
+}
+
+/** A beat as the store must record it, in one write and without reading first. */
+export interface BeatWrite {
+  readonly deviceId: string;
+  /** Server receive time, epoch ms. */
+  readonly receivedAt: number;
+  /** `fail`: the device reports itself unhealthy. */
+  readonly healthy: boolean;
+  readonly intervalSeconds?: number;
+  readonly graceSeconds?: number;
+  readonly message?: string;
+  readonly meta?: Record<string, unknown>;
+  /** Used when the record has no interval (first beat). */
+  readonly defaultIntervalSeconds: number;
+  /** Used when the record has no explicit grace and the beat sets none; `null`: follows the interval. */
+  readonly defaultGraceSeconds: number | null;
+  /** Epoch seconds after which the store may reclaim the record. */
+  readonly expiresAtSeconds: number;
+}
+
+/** The fleet summary the sweep writes and `GET /v1/health` reads. */
+export interface FleetSummary {
+  readonly lastSweepAt: number;
+  readonly counts: { readonly new: number; readonly up: number; readonly down: number; readonly paused: number };
+}
+
+/** Filters for listing devices. */
+export interface DeviceQuery {
+  readonly status?: 'new' | 'up' | 'down' | 'paused';
+  readonly group?: string;
+  readonly limit: number;
+  /** Opaque position returned by the previous page. */
+  readonly cursor?: string;
+}
+
+/** The result of an attempted conditional change: the record after it, or `null` when the condition no longer held. */
+export type ConditionalResult = DeviceRecord | null;
+
+/** Persistence of devices. Every state change that can race is a compare-and-set. */
+export interface DeviceStore {
+  /** Records one beat in a single write; returns the record as it was before (null: first beat ever). */
+  recordBeat(beat: BeatWrite): Promise<DeviceRecord | null>;
+
+  /** Reads every device of one segment of the table, page by page. */
+  scanSegment(segment: number, totalSegments: number): AsyncIterable<readonly DeviceRecord[]>;
+
+  /**
+   * Turns an `up` device `down` (timeout) and takes the alert lease, only if at write time it is
+   * still up, not paused, has no open outage, and its deadline is before `now`.
+   */
+  markDown(deviceId: string, now: number, lease: AlertLease): Promise<ConditionalResult>;
+
+  /** Takes the alert lease of a device whose open outage started at `downSince`, unless another live lease holds it. */
+  claimAlerts(deviceId: string, downSince: number, now: number, lease: AlertLease): Promise<ConditionalResult>;
+
+  /**
+   * After publishing: records what was delivered and gives the lease back.
+   * `closed`: the `device.up` went out, so the outage is forgotten. `downAlerted`: the `device.down` went out.
+   */
+  settleAlerts(deviceId: string, downSince: number, owner: string, outcome: { downAlerted: boolean; closed: boolean }): Promise<void>;
+
+  /** Reads one device. */
+  getDevice(deviceId: string): Promise<DeviceRecord | null>;
+
+  /**
+   * Creates or changes a device's settings: reads the record, lets `apply` compute the new one, and
+   * writes its settings back only if no beat came in between (else reads again and retries).
+   */
+  configureDevice(
+    deviceId: string,
+    apply: (previous: DeviceRecord | null) => DeviceRecord,
+    expiresAtSeconds: number,
+  ): Promise<{ device: DeviceRecord; created: boolean }>;
+
+  /** Forgets a device; false when it was unknown. */
+  deleteDevice(deviceId: string): Promise<boolean>;
+
+  /** One page of devices. */
+  listDevices(query: DeviceQuery): Promise<{ devices: DeviceRecord[]; cursor: string | null }>;
+
+  /** Stores the fleet summary (one small item). */
+  writeSummary(summary: FleetSummary): Promise<void>;
+
+  /** Reads the fleet summary with one read; null before the first sweep. */
+  readSummary(): Promise<FleetSummary | null>;
+}
+
+/** Where alerts go: SNS on AWS, the console and a file locally. */
+export interface AlertPublisher {
+  /** Publishes alerts; resolves with the ones that were accepted, in no particular order. Never throws for a delivery failure. */
+  publish(alerts: readonly Alert[]): Promise<{ delivered: ReadonlySet<Alert>; failures: readonly { alert: Alert; error: string }[] }>;
+}
+
+/** Structured logging; never pass tokens or secrets. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A logger that drops everything (tests, benchmarks). */
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** A list cursor that this service did not issue, or that no longer parses. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('The cursor is not one this service issued.');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+/** Where device-token signing secrets come from: Secrets Manager on AWS, a file or the environment locally. */
+export interface SigningSecretSource {
+  signingSecrets(): Promise<import('./tokens').SigningSecrets>;
+}

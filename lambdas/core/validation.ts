@@ -1,0 +1,156 @@
+/**
+ * Input validation, declared once and shared by the ingest and management paths.
+ * A small hand-written validator: the rules are few, and it keeps the ingest bundle free of a schema library.
+ */
+import { LIMITS } from './model';
+
+/** A rule for one field of a JSON object. */
+export type FieldRule =
+  | { readonly kind: 'integer'; readonly min: number; readonly max: number; readonly nullable?: boolean }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  | { readonly kind: 'string'; readonly maxChars: number }
+  | { readonly kind: 'pattern'; readonly pattern: RegExp; readonly describe: string; readonly nullable?: boolean }
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'object'; readonly maxJsonBytes: number };
+
+export type Schema = Readonly<Record<string, FieldRule>>;
+
+export type Validated<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+
+/** Keys that would reach an object's prototype machinery if some later code merged the value. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Body of `POST /v1/heartbeats/{deviceId}`. */
+export const BEAT_BODY = {
+  interval: { kind: 'integer', min: LIMITS.minIntervalSeconds, max: LIMITS.maxIntervalSeconds },
+  grace: { kind: 'integer', min: LIMITS.minGraceSeconds, max: LIMITS.maxGraceSeconds },
+  status: { kind: 'enum', values: ['ok', 'fail'] },
+  message: { kind: 'string', maxChars: LIMITS.maxMessageChars },
+  meta: { kind: 'object', maxJsonBytes: LIMITS.maxMetaBytes },
+} as const satisfies Schema;
+
+/** Body of `PUT /v1/devices/{deviceId}`. `grace: null` makes the grace follow the interval again; `group: null` removes it. */
+export const DEVICE_PATCH_BODY = {
+  interval: { kind: 'integer', min: LIMITS.minIntervalSeconds, max: LIMITS.maxIntervalSeconds },
+  grace: { kind: 'integer', min: LIMITS.minGraceSeconds, max: LIMITS.maxGraceSeconds, nullable: true },
+  group: { kind: 'pattern', pattern: LIMITS.groupPattern, describe: '1-64 characters of A-Z a-z 0-9 . _ : -', nullable: true },
+  paused: { kind: 'boolean' },
+} as const satisfies Schema;
+
+export interface BeatBody {
+  interval?: number;
+  grace?: number;
+  status?: 'ok' | 'fail';
+  message?: string;
+  meta?: Record<string, unknown>;
+}
+
+export interface DevicePatchBody {
+  interval?: number;
+  grace?: number | null;
+  group?: string | null;
+  paused?: boolean;
+}
+
+export function isValidDeviceId(value: unknown): value is string {
+  return typeof value === 'string' && LIMITS.deviceIdPattern.test(value);
+}
+
+export function isValidGroup(value: unknown): value is string {
+  return typeof value === 'string' && LIMITS.groupPattern.test(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The first forbidden key anywhere inside a JSON value, if any. */
+function findForbiddenKey(value: unknown, depth = 0): string | null {
+  if (depth > 32) return '(nesting deeper than 32 levels)';
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = findForbiddenKey(item, depth + 1);
+      if (found) return found;
+    }
+  } else if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) return key;
+      const found = findForbiddenKey(value[key], depth + 1);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+function checkField(name: string, rule: FieldRule, value: unknown): string | null {
+  if (value === null && 'nullable' in rule && rule.nullable) return null;
+  switch (rule.kind) {
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return `"${name}" must be an integer.`;
+      if (value < rule.min || value > rule.max) return `"${name}" must be between ${rule.min} and ${rule.max}.`;
+      return null;
+    case 'enum':
+      if (typeof value !== 'string' || !rule.values.includes(value)) return `"${name}" must be one of ${rule.values.map((v) => `"${v}"`).join(', ')}.`;
+      return null;
+    case 'string':
+      if (typeof value !== 'string') return `"${name}" must be a string.`;
+      // Characters, not UTF-16 units: an emoji counts once.
+      if ([...value].length > rule.maxChars) return `"${name}" must be at most ${rule.maxChars} characters.`;
+      return null;
+    case 'pattern':
+      if (typeof value !== 'string' || !rule.pattern.test(value)) return `"${name}" must be ${rule.describe}.`;
+      return null;
+    case 'boolean':
+      if (typeof value !== 'boolean') return `"${name}" must be true or false.`;
+      return null;
+    case 'object': {
+      if (!isPlainObject(value)) return `"${name}" must be a JSON object.`;
+      const forbidden = findForbiddenKey(value);
+      if (forbidden) return `"${name}" must not contain the key ${forbidden}.`;
+      if (utf8Length(JSON.stringify(value)) > rule.maxJsonBytes) return `"${name}" must be at most ${rule.maxJsonBytes} bytes as JSON.`;
+      return null;
+    }
+  }
+}
+
+/** Checks a parsed JSON value against a schema: an object, only known fields, each field valid. */
+export function validateObject<T>(input: unknown, schema: Schema): Validated<T> {
+  if (!isPlainObject(input)) return { ok: false, message: 'The body must be a JSON object.' };
+  for (const key of Object.keys(input)) {
+    if (!Object.hasOwn(schema, key)) {
+      return { ok: false, message: `Unknown field "${key}"; allowed: ${Object.keys(schema).join(', ')}.` };
+    }
+  }
+  const value: Record<string, unknown> = {};
+  for (const [key, rule] of Object.entries(schema)) {
+    if (!Object.hasOwn(input, key)) continue;
+    const problem = checkField(key, rule, input[key]);
+    if (problem) return { ok: false, message: problem };
+    value[key] = input[key];
+  }
+  return { ok: true, value: value as T };
+}
+
+/** Parses a JSON text; a failure becomes a message, never an exception. */
+export function parseJson(text: string): Validated<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, message: 'The body is not valid JSON.' };
+  }
+}
+
+/** A whole number from a query string value. */
+export function parseQueryInteger(name: string, raw: string, min: number, max: number): Validated<number> {
+  if (!/^\d{1,9}$/.test(raw)) return { ok: false, message: `"${name}" must be a whole number.` };
+  const value = Number(raw);
+  if (value < min || value > max) return { ok: false, message: `"${name}" must be between ${min} and ${max}.` };
+  return { ok: true, value };
+}
+
+const encoder = new TextEncoder();
+
+/** Length of a string in UTF-8 bytes. */
+export function utf8Length(text: string): number {
+  return encoder.encode(text).length;
+}

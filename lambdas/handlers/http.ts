@@ -1,0 +1,71 @@
+/**
+ * Translation between API Gateway HTTP API (payload v2) events and the contract's JSON answers.
+ * The local server builds the same events, so these helpers serve both runtimes.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+export type HttpHandler = (event: HttpEvent) => Promise<HttpResult>;
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** A JSON answer. */
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...headers }, body: JSON.stringify(body) };
+}
+
+/** The contract's error shape: a machine code and one sentence a person can act on. Never internals. */
+export function errorResponse(statusCode: number, code: string, message: string, headers: Record<string, string> = {}): HttpResult {
+  return jsonResponse(statusCode, { error: { code, message } }, headers);
+}
+
+/** An answer with no body (204). */
+export function emptyResponse(statusCode: number): HttpResult {
+  return { statusCode, headers: { 'cache-control': 'no-store' }, body: '' };
+}
+
+/** A request header, whatever its case (API Gateway lower-cases them; a local client may not). */
+export function header(event: HttpEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
+  return undefined;
+}
+
+/** The raw body bytes. */
+export function bodyBytes(event: HttpEvent): Buffer {
+  if (!event.body) return Buffer.alloc(0);
+  return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes UTF-8 strictly; null for invalid byte sequences. */
+export function decodeUtf8(bytes: Buffer): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** True for `application/json` with no charset or charset UTF-8 (any case, optional quotes). */
+export function isJsonUtf8(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const [mediaType, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  if (mediaType !== 'application/json') return false;
+  for (const param of params) {
+    const [name, rawValue = ''] = param.split('=').map((p) => p.trim());
+    if (name === 'charset' && rawValue.replace(/^"|"$/g, '') !== 'utf-8' && rawValue.replace(/^"|"$/g, '') !== 'utf8') return false;
+  }
+  return true;
+}
+
+/** The HTTP method. */
+export function method(event: HttpEvent): string {
+  return event.requestContext?.http?.method?.toUpperCase() ?? 'GET';
+}
+
+export const internalError = (): HttpResult =>
+  errorResponse(500, 'internal_error', 'The service could not complete the request; retry in a few seconds.');

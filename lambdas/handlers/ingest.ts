@@ -1,0 +1,26 @@
+/** Lambda entry point of the ingest route: the composition root of the AWS runtime for beats. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDbDeviceStore } from '../adapters/dynamodb-device-store';
+import { jsonLogger } from '../adapters/json-logger';
+import { SecretsManagerSigningSecrets } from '../adapters/secrets-manager-signing-secrets';
+import { systemClock } from '../adapters/system-clock';
+import { HeartbeatRecorder } from '../core/heartbeat';
+import { createIngestApi } from './ingest-api';
+import { lambdaSettings, requireEnv } from './lambda-config';
+
+const logger = jsonLogger();
+const settings = lambdaSettings(process.env);
+const store = new DynamoDbDeviceStore({ client: new DynamoDBClient({}), tableName: requireEnv(process.env, 'TABLE_NAME') });
+const secrets = new SecretsManagerSigningSecrets({
+  client: new SecretsManagerClient({}),
+  secretId: requireEnv(process.env, 'SIGNING_SECRET_ARN'),
+  clock: systemClock,
+  refreshSeconds: 300,
+});
+
+export const handler = createIngestApi({
+  recorder: new HeartbeatRecorder({ store, clock: systemClock, settings, logger }),
+  secrets,
+  logger,
+});

@@ -1,0 +1,155 @@
+/**
+ * Operator routes: list, read, register or change, forget devices; and the public health summary.
+ * Authorization is injected: IAM has already checked the caller on AWS; locally an admin token is compared.
+ */
+import type { FleetManager } from '../core/management';
+import { LIMITS } from '../core/model';
+import { InvalidCursorError, type DeviceQuery, type Logger } from '../core/ports';
+import { DEVICE_PATCH_BODY, isValidDeviceId, isValidGroup, parseJson, parseQueryInteger, validateObject, type DevicePatchBody } from '../core/validation';
+import {
+  bodyBytes,
+  decodeUtf8,
+  emptyResponse,
+  errorResponse,
+  internalError,
+  isJsonUtf8,
+  jsonResponse,
+  header,
+  method,
+  type HttpEvent,
+  type HttpHandler,
+  type HttpResult,
+} from './http';
+
+/** Decides whether the caller is an operator. */
+export type AdminAuthorizer = (event: HttpEvent) => boolean;
+
+export interface ManagementApiDeps {
+  readonly manager: FleetManager;
+  readonly authorize: AdminAuthorizer;
+  readonly logger: Logger;
+}
+
+/** On AWS the routes carry the IAM authorizer, so a request that reached the function was signed. */
+export const trustIamAuthorizer: AdminAuthorizer = (event) =>
+  Boolean((event.requestContext as { authorizer?: { iam?: unknown } }).authorizer?.iam);
+
+const STATUSES = new Set(['new', 'up', 'down', 'paused']);
+const QUERY_KEYS = ['status', 'group', 'limit', 'cursor'];
+
+const notFound = (what: string) => errorResponse(404, 'not_found', what);
+const methodNotAllowed = (allow: string) =>
+  errorResponse(405, 'method_not_allowed', `This route accepts ${allow}.`, { allow });
+
+function parseQuery(event: HttpEvent): { ok: true; query: DeviceQuery } | { ok: false; message: string } {
+  const params = event.queryStringParameters ?? {};
+  for (const key of Object.keys(params)) {
+    if (!QUERY_KEYS.includes(key)) return { ok: false, message: `Unknown query parameter "${key}"; allowed: ${QUERY_KEYS.join(', ')}.` };
+  }
+  const { status, group, limit, cursor } = params;
+  if (status !== undefined && !STATUSES.has(status)) return { ok: false, message: '"status" must be one of new, up, down, paused.' };
+  if (group !== undefined && !isValidGroup(group)) return { ok: false, message: '"group" must be 1-64 characters of A-Z a-z 0-9 . _ : -' };
+  let pageSize = 100;
+  if (limit !== undefined) {
+    const parsed = parseQueryInteger('limit', limit, 1, 1000);
+    if (!parsed.ok) return parsed;
+    pageSize = parsed.value;
+  }
+  if (cursor !== undefined && (cursor.length === 0 || cursor.length > 1024)) return { ok: false, message: '"cursor" must be a cursor from a previous page.' };
+  return {
+    ok: true,
+    query: {
+      limit: pageSize,
+      ...(status !== undefined ? { status: status as DeviceQuery['status'] } : {}),
+      ...(group !== undefined ? { group } : {}),
+      ...(cursor !== undefined ? { cursor } : {}),
+    },
+  };
+}
+
+function parsePatch(event: HttpEvent): { ok: true; patch: DevicePatchBody } | { ok: false; result: HttpResult } {
+  const bytes = bodyBytes(event);
+  if (bytes.length > LIMITS.maxBodyBytes) return { ok: false, result: errorResponse(413, 'payload_too_large', `The body must be at most ${LIMITS.maxBodyBytes} bytes.`) };
+  if (bytes.length === 0) return { ok: true, patch: {} };
+  if (!isJsonUtf8(header(event, 'content-type'))) {
+    return { ok: false, result: errorResponse(415, 'unsupported_media_type', 'Send the body as "Content-Type: application/json" in UTF-8.') };
+  }
+  const text = decodeUtf8(bytes);
+  if (text === null) return { ok: false, result: errorResponse(400, 'invalid_body', 'The body is not valid UTF-8.') };
+  const parsed = parseJson(text);
+  if (!parsed.ok) return { ok: false, result: errorResponse(400, 'invalid_body', parsed.message) };
+  const validated = validateObject<DevicePatchBody>(parsed.value, DEVICE_PATCH_BODY);
+  if (!validated.ok) return { ok: false, result: errorResponse(400, 'invalid_body', validated.message) };
+  return { ok: true, patch: validated.value };
+}
+
+/** Builds the management handler. */
+export function createManagementApi(deps: ManagementApiDeps): HttpHandler {
+  const { manager } = deps;
+
+  const route = async (event: HttpEvent): Promise<HttpResult> => {
+    const path = event.rawPath.replace(/\/+$/, '') || '/';
+    const verb = method(event);
+
+    if (path === '/v1/health') {
+      if (verb !== 'GET') return methodNotAllowed('GET');
+      return jsonResponse(200, await manager.health());
+    }
+    const isCollection = path === '/v1/devices';
+    const isItem = path.startsWith('/v1/devices/');
+    if (!isCollection && !isItem) return notFound('No such route; see the API reference in README.md.');
+    if (!deps.authorize(event)) {
+      return errorResponse(401, 'unauthorized', 'Management routes need the admin credential (a device token is not one).', {
+        'www-authenticate': 'Bearer',
+      });
+    }
+
+    if (isCollection) {
+      if (verb !== 'GET') return methodNotAllowed('GET');
+      const parsed = parseQuery(event);
+      if (!parsed.ok) return errorResponse(400, 'invalid_query', parsed.message);
+      try {
+        return jsonResponse(200, await manager.list(parsed.query));
+      } catch (error) {
+        if (error instanceof InvalidCursorError) return errorResponse(400, 'invalid_query', '"cursor" must be a cursor from a previous page.');
+        throw error;
+      }
+    }
+
+    const deviceId = event.pathParameters?.deviceId ?? decodeURIComponentSafe(path.slice('/v1/devices/'.length));
+    if (!isValidDeviceId(deviceId)) return errorResponse(400, 'invalid_device_id', 'The device id must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+    switch (verb) {
+      case 'GET': {
+        const device = await manager.get(deviceId);
+        return device ? jsonResponse(200, device) : notFound(`No device "${deviceId}".`);
+      }
+      case 'PUT': {
+        const parsed = parsePatch(event);
+        if (!parsed.ok) return parsed.result;
+        const { device, created } = await manager.configure(deviceId, parsed.patch);
+        return jsonResponse(created ? 201 : 200, device);
+      }
+      case 'DELETE':
+        return (await manager.delete(deviceId)) ? emptyResponse(204) : notFound(`No device "${deviceId}".`);
+      default:
+        return methodNotAllowed('GET, PUT, DELETE');
+    }
+  };
+
+  return async (event) => {
+    try {
+      return await route(event);
+    } catch (error) {
+      deps.logger.error('management request failed', { path: event.rawPath, error: String(error) });
+      return internalError();
+    }
+  };
+}
+
+function decodeURIComponentSafe(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Proves the beat path against the real DynamoDB engine (DynamoDB Local): one UpdateItem per beat,
+ * 1 write unit and 0 read units, and the stored result agrees with the core's reference rule.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyBeat, planBeat } from '../../lambdas/core/heartbeat';
+import { DEFAULT_SETTINGS, type MonitorSettings } from '../../lambdas/core/model';
+import type { BeatBody } from '../../lambdas/core/validation';
+import { createTestTable, type TestTable } from '../support/dynamodb';
+
+describe('DynamoDbDeviceStore.recordBeat', () => {
+  let table: TestTable;
+  beforeAll(async () => {
+    table = await createTestTable();
+  });
+  afterAll(async () => {
+    await table.drop();
+  });
+
+  it('costs exactly one write unit and no read unit per beat, first beat or not', async () => {
+    // Prepare
+    const used: { op: string; write: number; read: number }[] = [];
+    const store = table.store({ onCapacity: (op, units) => used.push({ op, ...units }) });
+    const t0 = Date.parse('2026-11-25T10:00:00.000Z');
+    // Act
+    for (let i = 0; i < 5; i++) {
+      await store.recordBeat(planBeat('capacity-1', { message: 'fw 1.2.3', meta: { battery: 0.9 } }, t0 + i * 60_000, DEFAULT_SETTINGS));
+    }
+    // Assess
+    expect(used).toHaveLength(5);
+    for (const u of used) expect(u).toEqual({ op: 'recordBeat', write: 1, read: 0 });
+  });
+
+  it('returns the previous record, so a recovery is known without a read', async () => {
+    const store = table.store();
+    const t0 = Date.parse('2026-11-25T10:00:00.000Z');
+    expect(await store.recordBeat(planBeat('prev-1', {}, t0, DEFAULT_SETTINGS))).toBeNull();
+    await store.recordBeat(planBeat('prev-1', { status: 'fail' }, t0 + 1000, DEFAULT_SETTINGS));
+    const previous = await store.recordBeat(planBeat('prev-1', {}, t0 + 2000, DEFAULT_SETTINGS));
+    expect(previous?.state).toBe('down');
+    expect(previous?.downReason).toBe('fail');
+    expect(previous?.downSince).toBe(t0 + 1000);
+  });
+
+  it('stores what the core rule applyBeat computes, for any sequence of beats', async () => {
+    const store = table.store();
+    const bodyArb: fc.Arbitrary<BeatBody> = fc.record(
+      {
+        interval: fc.integer({ min: 5, max: 86_400 }),
+        grace: fc.integer({ min: 0, max: 86_400 }),
+        status: fc.constantFrom('ok' as const, 'fail' as const),
+        message: fc.string({ maxLength: 20 }),
+      },
+      { requiredKeys: [] },
+    );
+    const settingsArb: fc.Arbitrary<MonitorSettings> = fc.record({
+      defaultIntervalSeconds: fc.integer({ min: 5, max: 600 }),
+      defaultGraceSeconds: fc.option(fc.integer({ min: 0, max: 600 }), { nil: null }),
+      retentionDays: fc.constant(30),
+      stormThreshold: fc.constant(25),
+      alertLeaseSeconds: fc.constant(120),
+    });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(settingsArb, fc.array(bodyArb, { minLength: 1, maxLength: 6 }), async (settings, bodies) => {
+        const deviceId = `prop-${run++}`;
+        let expected = null;
+        let t = Date.parse('2026-11-25T10:00:00.000Z');
+        for (const body of bodies) {
+          t += 1234;
+          const beat = planBeat(deviceId, body, t, settings);
+          const previous = await store.recordBeat(beat);
+          expect(previous).toEqual(expected);
+          expected = applyBeat(previous, beat);
+        }
+        expect(await store.getDevice(deviceId)).toEqual(expected);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

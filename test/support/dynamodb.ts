@@ -1,0 +1,33 @@
+/** Test access to the run's DynamoDB Local: a fresh, uniquely named device table per call. */
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
+import { DynamoDbDeviceStore, type DynamoDbDeviceStoreOptions } from '../../lambdas/adapters/dynamodb-device-store';
+import { ensureDeviceTable } from '../../lambdas/local/device-table';
+import { localClientConfig } from '../../lambdas/local/dynamodb-local';
+
+export function testClient(): DynamoDBClient {
+  return new DynamoDBClient(localClientConfig(inject('dynamoDbEndpoint')));
+}
+
+export interface TestTable {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  store(options?: Partial<DynamoDbDeviceStoreOptions>): DynamoDbDeviceStore;
+  drop(): Promise<void>;
+}
+
+/** Creates a new empty device table. */
+export async function createTestTable(): Promise<TestTable> {
+  const client = testClient();
+  const tableName = `devices-${randomUUID()}`;
+  await ensureDeviceTable(client, tableName);
+  return {
+    client,
+    tableName,
+    store: (options = {}) => new DynamoDbDeviceStore({ client, tableName, ...options }),
+    drop: async () => {
+      await client.send(new DeleteTableCommand({ TableName: tableName }));
+    },
+  };
+}
