@@ -370,13 +370,13 @@ export class DynamoDbDeviceStore implements DeviceStore {
       else u.remove(ATTR.paused);
       u.set(ATTR.ttl, u.value(n(expiresAtSeconds)));
       // Optimistic concurrency: the beat count is the version, since beats are what move the deadline.
-      const bc = u.name(ATTR.beats);
+      const bc = () => u.name(ATTR.beats);
       const condition =
         previous === null
           ? `attribute_not_exists(${u.name(PARTITION_KEY)})`
           : previous.beats === 0
-            ? `attribute_exists(${u.name(PARTITION_KEY)}) AND attribute_not_exists(${bc})`
-            : `${bc} = ${u.value(n(previous.beats))}`;
+            ? `attribute_exists(${u.name(PARTITION_KEY)}) AND attribute_not_exists(${bc()})`
+            : `${bc()} = ${u.value(n(previous.beats))}`;
       const written = await this.conditionalUpdate('configureDevice', deviceId, u, condition);
       if (written) return { device: written, created: previous === null };
     }
