@@ -9,6 +9,9 @@ export default defineConfig({
     hookTimeout: 90_000,
     // Two cores here: more workers only fight DynamoDB Local and the local servers for CPU.
     maxWorkers: 2,
+    // The JSON report is what .ci/run reads for its closing "N passed, N failed" line.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest-report.json' },
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       CDK_DISABLE_CLI_TELEMETRY: 'true',
