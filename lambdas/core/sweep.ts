@@ -34,6 +34,9 @@ export function dueAlerts(device: DeviceRecord, now: number): { down: DeviceDown
   };
 }
 
+/** Keeps a `fleet.down` well under SNS's 256 KB message limit (ids up to 128 chars, incident ids ~155). */
+export const MAX_DEVICES_PER_FLEET_ALERT = 500;
+
 /**
  * Replaces the `device.down`s of any group with more than `threshold` of them by one `fleet.down`.
  * Returns the alerts to publish and, for each, the devices whose down it announces.
@@ -49,8 +52,11 @@ export function aggregateStorms(downs: readonly DeviceDownAlert[], threshold: nu
   const out: { alert: Alert; covers: readonly string[] }[] = [];
   for (const [group, list] of byGroup) {
     if (list.length > threshold) {
-      const fleet = fleetDownAlert(group, list, now);
-      out.push({ alert: fleet, covers: fleet.deviceIds });
+      // SNS takes at most 256 KB a message: a huge storm goes out in parts.
+      for (let start = 0; start < list.length; start += MAX_DEVICES_PER_FLEET_ALERT) {
+        const fleet = fleetDownAlert(group, list.slice(start, start + MAX_DEVICES_PER_FLEET_ALERT), now);
+        out.push({ alert: fleet, covers: fleet.deviceIds });
+      }
     } else {
       for (const d of list) out.push({ alert: d, covers: [d.deviceId] });
     }

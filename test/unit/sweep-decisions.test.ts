@@ -54,6 +54,11 @@ describe('aggregateStorms', () => {
     expect(fleet?.covers).toHaveLength(4);
     expect(out.filter((o) => o.alert.type === 'device.down')).toHaveLength(3);
   });
+  it('splits a storm too big for one SNS message into parts of at most 500 devices', () => {
+    const out = aggregateStorms(downs('big', 1234), 25, NOW);
+    expect(out.map((o) => (o.alert.type === 'fleet.down' ? o.alert.count : 0))).toEqual([500, 500, 234]);
+    for (const o of out) expect(Buffer.byteLength(JSON.stringify(o.alert))).toBeLessThan(256 * 1024);
+  });
   it('sends one message each when the threshold is 0 (off)', () => {
     expect(aggregateStorms(downs('a', 50), 0, NOW)).toHaveLength(50);
   });
