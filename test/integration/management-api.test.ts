@@ -91,7 +91,8 @@ describe('management handler', () => {
   });
 
   it('rejects bad queries with invalid_query', async () => {
-    for (const query of [{ status: 'sleepy' }, { limit: '0' }, { limit: 'ten' }, { group: 'bad group' }, { cursor: 'garbage' }, { color: 'red' }]) {
+    const queries: Record<string, string>[] = [{ status: 'sleepy' }, { limit: '0' }, { limit: 'ten' }, { group: 'bad group' }, { cursor: 'garbage' }, { color: 'red' }];
+    for (const query of queries) {
       const result = await call({ method: 'GET', path: '/v1/devices', query });
       expect(result.status, JSON.stringify(query)).toBe(400);
       expect(result.body.error.code).toBe('invalid_query');

@@ -1,0 +1,72 @@
+/**
+ * Proves that the stack passes cdk-nag's AWS Solutions rules (and CloudFormation schema validation)
+ * with nothing left unacknowledged, that the check is live (a non-compliant resource is reported),
+ * and that the acknowledgements are exactly the expected ones, narrowly placed, each with a reason.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { HeartbeatStack } from '../../lib/heartbeat-stack';
+import { testApp } from './support';
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('reports no unacknowledged error or warning for the heartbeat stack, with or without alertEmail', () => {
+    for (const context of [{}, { alertEmail: 'oncall@example.com' }]) {
+      // Prepare: the app as bin/app.ts builds it, CloudFormation schema validation included.
+      const app = testApp(context, { cfnValidation: true });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      new HeartbeatStack(app, 'HeartbeatMonitor');
+
+      // Act: synthesis throws "Validation failed" when any plugin reports an error.
+      const assembly = app.synth();
+
+      // Assess: the written report holds no plugin report at all (warnings would appear there too) ...
+      const reportFile = path.join(assembly.directory, 'validation-report.json');
+      expect(existsSync(reportFile)).toBe(true);
+      const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { pluginReports: unknown[] };
+      expect(report.pluginReports).toEqual([]);
+      // ... and a direct run of the rules over the tree finds no violation of any severity.
+      expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+    }
+  });
+
+  it('reports a non-compliant resource, so the check above is live', () => {
+    const app = testApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const stack = new Stack(app, 'Throwaway');
+    new sns.Topic(stack, 'TopicWithoutTls');
+
+    expect(() => app.synth()).toThrow(/Validation failed/);
+    const rules = new AwsSolutionsChecks().validateScope(app).violations.map((violation) => violation.ruleName);
+    expect(rules).toContain('AwsSolutions-SNS3');
+  });
+
+  it('acknowledges only APIG4 on the three public routes and SMG4 on the secret, each with a reason', () => {
+    // writeSuppressionsToCloudFormation copies each acknowledgement into the resource's Metadata.
+    const app = testApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
+    const stack = new HeartbeatStack(app, 'HeartbeatMonitor');
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<
+      string,
+      { Type: string; Properties?: { RouteKey?: string }; Metadata?: { cdk_nag?: { rules_to_suppress: { id: string; reason: string }[] } } }
+    >;
+
+    const acknowledged: string[] = [];
+    for (const resource of Object.values(resources)) {
+      for (const rule of resource.Metadata?.cdk_nag?.rules_to_suppress ?? []) {
+        expect(rule.reason.length).toBeGreaterThan(60);
+        acknowledged.push(`${rule.id} ${resource.Properties?.RouteKey ?? resource.Type}`);
+      }
+    }
+    expect(acknowledged.sort()).toEqual([
+      'AwsSolutions-APIG4 ANY /v1/heartbeats/{deviceId}',
+      'AwsSolutions-APIG4 GET /v1/health',
+      'AwsSolutions-APIG4 POST /v1/heartbeats/{deviceId}',
+      'AwsSolutions-SMG4 AWS::SecretsManager::Secret',
+    ]);
+  });
+});
