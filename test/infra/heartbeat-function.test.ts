@@ -1,9 +1,10 @@
 /**
  * Proves the house Lambda defaults of HeartbeatFunction (runtime, arm64, own log group and role,
  * source maps) and that bindTable grants exactly the listed actions. One test bundles a tiny
- * fixture with the local esbuild to check the real bundle: ESM, require banner, minified, source map.
+ * fixtures with the local esbuild to check the real bundle: ESM, require banner, minified, source
+ * map, and the SDK's credential chain swapped for the Lambda stand-in.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ import { HeartbeatFunction, type HeartbeatFunctionProps } from '../../lib/heartb
 import { actionsOf, cdkJsonContext, logicalId, roleIdOf, roleStatements, testApp } from './support';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/echo-handler.ts', import.meta.url));
+const CREDENTIALS_FIXTURE = fileURLToPath(new URL('./fixtures/credentials-handler.ts', import.meta.url));
 
 function build(props: Partial<HeartbeatFunctionProps> = {}) {
   const stack = new Stack(testApp(), 'Bare');
@@ -82,31 +84,50 @@ describe('HeartbeatFunction.bindTable', () => {
   });
 });
 
-describe('HeartbeatFunction bundle', () => {
-  it('bundles with the local esbuild into a minified ESM file with the require banner and a source map', () => {
-    const outdir = mkdtempSync(path.join(tmpdir(), 'heartbeat-bundle-'));
-    try {
-      // Bundling on (no bundling-stacks override): this is the one test that runs esbuild.
-      const app = new App({ outdir, context: cdkJsonContext(), builtinCloudFormationValidation: false });
-      const stack = new Stack(app, 'Bundled');
-      new HeartbeatFunction(stack, 'Fn', { entry: FIXTURE });
-      const assembly = app.synth();
+/** Synthesizes one HeartbeatFunction with bundling on (the local esbuild) and returns its bundle and source map. */
+function bundle(entry: string): { code: string; map: { sources: string[]; sourcesContent?: unknown } } {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'heartbeat-bundle-'));
+  try {
+    // Asset metadata on, as the CDK CLI sets it, so the template names the bundle's folder.
+    const app = new App({
+      outdir,
+      context: { ...cdkJsonContext(), 'aws:cdk:enable-asset-metadata': true },
+      builtinCloudFormationValidation: false,
+    });
+    const stack = new Stack(app, 'Bundled');
+    new HeartbeatFunction(stack, 'Fn', { entry });
+    const assembly = app.synth();
+    const resource = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0] as {
+      Metadata: { 'aws:asset:path': string };
+    };
+    const assetDir = path.join(assembly.directory, resource.Metadata['aws:asset:path']);
+    return {
+      code: readFileSync(path.join(assetDir, 'index.mjs'), 'utf8'),
+      map: JSON.parse(readFileSync(path.join(assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown },
+    };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
 
-      const resource = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0] as {
-        Metadata: { 'aws:asset:path': string };
-      };
-      const assetDir = path.join(assembly.directory, resource.Metadata['aws:asset:path']);
-      const bundle = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
-      expect(bundle.startsWith("import { createRequire } from 'module';const require = createRequire(import.meta.url);")).toBe(true);
-      expect(bundle).toMatch(/export\s*\{/);
-      expect(bundle).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
-      // Minified: the fixture's doc comment and formatting are gone.
-      expect(bundle).not.toContain('A minimal handler');
-      expect(existsSync(path.join(assetDir, 'index.mjs.map'))).toBe(true);
-      const map = JSON.parse(readFileSync(path.join(assetDir, 'index.mjs.map'), 'utf8')) as { sourcesContent?: unknown };
-      expect(map.sourcesContent).toBeUndefined();
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
-    }
+describe('HeartbeatFunction bundle', () => {
+  it('is a minified ESM file with the require banner and a source map without sources', () => {
+    const { code, map } = bundle(FIXTURE);
+    expect(code.startsWith("import { createRequire } from 'module';const require = createRequire(import.meta.url);")).toBe(true);
+    expect(code).toMatch(/export\s*\{/);
+    expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    // Minified: the fixture's doc comment and formatting are gone.
+    expect(code).not.toContain('A minimal handler');
+    expect(map.sources.some((source) => source.endsWith('echo-handler.ts'))).toBe(true);
+    expect(map.sourcesContent).toBeUndefined();
+  });
+
+  it("replaces the SDK's default credential chain with the environment-only stand-in", () => {
+    const { code, map } = bundle(CREDENTIALS_FIXTURE);
+    expect(map.sources.some((source) => source.endsWith('lambdas/adapters/lambda-credentials.ts'))).toBe(true);
+    expect(map.sources.some((source) => source.includes('credential-provider-node'))).toBe(false);
+    expect(map.sources.some((source) => source.includes('credential-provider-sso'))).toBe(false);
+    // The full chain bundles to well over 100 KB; the stand-in to a few.
+    expect(code.length).toBeLessThan(30_000);
   });
 });

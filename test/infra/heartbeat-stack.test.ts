@@ -112,13 +112,15 @@ describe('HTTP API routes', () => {
       'POST /v1/heartbeats/{deviceId}': 'NONE',
       'ANY /v1/heartbeats/{deviceId}': 'NONE',
       'GET /v1/devices': 'AWS_IAM',
+      'ANY /v1/devices': 'AWS_IAM',
       'GET /v1/devices/{deviceId}': 'AWS_IAM',
       'PUT /v1/devices/{deviceId}': 'AWS_IAM',
       'DELETE /v1/devices/{deviceId}': 'AWS_IAM',
       'ANY /v1/devices/{deviceId}': 'AWS_IAM',
       'GET /v1/health': 'NONE',
+      'ANY /v1/health': 'NONE',
     });
-    expect(routes).toHaveLength(8);
+    expect(routes).toHaveLength(10);
   });
 
   it('sends device routes to ingest and every other route to management, as payload 2.0 Lambda proxies', () => {

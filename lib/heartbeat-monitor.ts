@@ -1,0 +1,300 @@
+/**
+ * HeartbeatMonitor: the whole service as one reusable construct. Devices POST heartbeats to an
+ * HTTP API, a Lambda records them in DynamoDB, a scheduled Lambda sweeps for silent devices and
+ * publishes alerts to SNS; operators manage devices through IAM-authorized routes.
+ */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/device-table-schema';
+import { HeartbeatAlarms } from './heartbeat-alarms';
+import { HeartbeatApi } from './heartbeat-api';
+import { HeartbeatFunction } from './heartbeat-function';
+
+const HANDLERS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lambdas', 'handlers');
+
+/** Longest deadline a device can have (interval 86400 s + grace 86400 s), in days. */
+const LONGEST_DEADLINE_DAYS = 2;
+
+/** Props of HeartbeatMonitor. */
+export interface HeartbeatMonitorProps {
+  /**
+   * Interval (seconds between beats) of a device that never stated one. 5 to 86400.
+   * @default 60
+   */
+  readonly defaultIntervalSeconds?: number;
+
+  /**
+   * Grace (extra seconds of silence) of a device that never stated one. 0 to 86400.
+   * @default - undefined: the grace follows the interval, so one lost beat never alerts
+   */
+  readonly defaultGraceSeconds?: number;
+
+  /**
+   * Days a device may stay silent before its record is reclaimed (DynamoDB TTL, refreshed by every
+   * beat). More than 2, so that a silent device always alerts before it can disappear.
+   * @default 30
+   */
+  readonly retentionDays?: number;
+
+  /**
+   * Parallel scan segments per sweep. Raise it when the sweep duration alarm fires.
+   * @default 4
+   */
+  readonly sweepSegments?: number;
+
+  /**
+   * More devices of one group going down in one sweep than this become one `fleet.down` alert. 0 turns aggregation off.
+   * @default 25
+   */
+  readonly stormThreshold?: number;
+
+  /**
+   * Email address subscribed to the alert topic and to the ops (alarm) topic. Each subscription must be confirmed from the mailbox.
+   * @default - no subscription
+   */
+  readonly alertEmail?: string;
+
+  /**
+   * Steady-state requests per second the API's default stage accepts (all routes together); above it, API Gateway answers 429.
+   * @default 1000
+   */
+  readonly throttleRateLimit?: number;
+
+  /**
+   * Requests the API's default stage accepts in a burst.
+   * @default 2000
+   */
+  readonly throttleBurstLimit?: number;
+
+  /**
+   * Reserved concurrency of the ingest function: caps what a beat storm can cost and keeps that
+   * capacity for ingest. It comes out of the account's Lambda concurrency quota, whose unreserved
+   * part must stay at least 100: with the defaults the account needs a quota of at least 202
+   * (ingest + 2 for the sweeper + 100). New accounts may start with a quota of 10: raise it with
+   * Service Quotas, or set `reserveConcurrency: false`.
+   * @default 100
+   */
+  readonly ingestReservedConcurrency?: number;
+
+  /**
+   * Whether to reserve Lambda concurrency at all (ingest: `ingestReservedConcurrency`; sweeper: 2,
+   * which bounds overlapping sweeps). Set false in accounts whose concurrency quota is too small to reserve any.
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
+
+  /**
+   * How long function and API access logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the stateful resources (the device table and the token-signing secret) when
+   * they leave the stack. Losing the secret invalidates every provisioned device token.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The heartbeat monitoring service. */
+export class HeartbeatMonitor extends Construct {
+  /** One item per device, keyed by `pk`; items expire through the `ttl` attribute. */
+  public readonly table: dynamodb.Table;
+  /** The HTTP API (routes and default stage). */
+  public readonly api: HeartbeatApi;
+  /** Device alerts (`device.down`, `device.up`, `fleet.down`) as JSON messages. */
+  public readonly alertTopic: sns.Topic;
+  /** CloudWatch alarm notifications about the monitor itself; not alert JSON. */
+  public readonly opsTopic: sns.Topic;
+  /** JSON `{"current", "previous"}`: the keys device tokens are signed with. */
+  public readonly signingSecret: secretsmanager.Secret;
+  /** Records heartbeats. */
+  public readonly ingestFunction: HeartbeatFunction;
+  /** Runs every minute: finds silent devices and publishes alerts. */
+  public readonly sweeperFunction: HeartbeatFunction;
+  /** Serves the operator routes and the health route. */
+  public readonly managementFunction: HeartbeatFunction;
+  /** Base URL of the API, ending in `/`. */
+  public readonly apiUrl: string;
+  /** The monitor's own health alarms; they notify `opsTopic`. */
+  public readonly alarms: HeartbeatAlarms;
+
+  constructor(scope: Construct, id: string, props: HeartbeatMonitorProps = {}) {
+    super(scope, id);
+    const settings = resolveSettings(props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    this.table = new dynamodb.Table(this, 'Devices', {
+      partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+
+    this.signingSecret = new secretsmanager.Secret(this, 'SigningSecret', {
+      description: 'Device-token signing keys: "current" signs and verifies, "previous" still verifies during a rotation.',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ previous: '' }),
+        generateStringKey: 'current',
+        passwordLength: 48,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
+      removalPolicy,
+    });
+    Validations.of(this.signingSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotation is a deliberate two-step operator procedure (`heartbeat secret rotate`, re-provision devices, then `heartbeat secret finish`): tokens are provisioned to devices offline, so an automatic rotation would lock the fleet out.',
+    });
+
+    this.alertTopic = new sns.Topic(this, 'AlertTopic', { displayName: 'Heartbeat alerts', enforceSSL: true });
+    this.opsTopic = new sns.Topic(this, 'OpsTopic', { displayName: 'Heartbeat monitor alarms', enforceSSL: true });
+    // The topic policy that enforceSSL creates replaces SNS's default one, so CloudWatch must be allowed explicitly.
+    const stack = Stack.of(this);
+    this.opsTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.opsTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+        },
+      }),
+    );
+    // No SSE-KMS on the topics: messages carry device ids, times and alarm states only, and CloudWatch
+    // alarms cannot publish to a topic under the AWS-managed aws/sns key (it would need a customer key).
+    for (const topic of [this.alertTopic, this.opsTopic]) {
+      if (settings.alertEmail !== undefined) topic.addSubscription(new subscriptions.EmailSubscription(settings.alertEmail));
+    }
+
+    const common: Record<string, string> = {
+      DEFAULT_INTERVAL_SECONDS: String(settings.defaultIntervalSeconds),
+      RETENTION_DAYS: String(settings.retentionDays),
+      ...(settings.defaultGraceSeconds === undefined ? {} : { DEFAULT_GRACE_SECONDS: String(settings.defaultGraceSeconds) }),
+    };
+
+    this.ingestFunction = new HeartbeatFunction(this, 'Ingest', {
+      entry: path.join(HANDLERS_DIR, 'ingest.ts'),
+      description: 'Records device heartbeats (POST /v1/heartbeats/{deviceId})',
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+      reservedConcurrentExecutions: settings.reserveConcurrency ? settings.ingestReservedConcurrency : undefined,
+      logRetention,
+      environment: { ...common, SIGNING_SECRET_ARN: this.signingSecret.secretArn },
+    });
+    // One conditional UpdateItem per beat, never a read first.
+    this.ingestFunction.bindTable(this.table, ['dynamodb:UpdateItem']);
+    this.signingSecret.grantRead(this.ingestFunction);
+
+    const sweeperTimeout = Duration.seconds(120);
+    this.sweeperFunction = new HeartbeatFunction(this, 'Sweeper', {
+      entry: path.join(HANDLERS_DIR, 'sweeper.ts'),
+      description: 'Finds silent devices every minute and publishes alerts',
+      memorySize: 512,
+      timeout: sweeperTimeout,
+      // Two at most: a slow sweep may overlap the next one (its writes are compare-and-set), but never pile up.
+      reservedConcurrentExecutions: settings.reserveConcurrency ? 2 : undefined,
+      // No async retries, and a sweep still queued after a minute is dropped: the next scheduled sweep is the retry.
+      retryAttempts: 0,
+      maxEventAge: Duration.seconds(60),
+      logRetention,
+      environment: {
+        ...common,
+        ALERT_TOPIC_ARN: this.alertTopic.topicArn,
+        SWEEP_SEGMENTS: String(settings.sweepSegments),
+        STORM_THRESHOLD: String(settings.stormThreshold),
+      },
+    });
+    this.sweeperFunction.bindTable(this.table, ['dynamodb:Scan', 'dynamodb:UpdateItem']);
+    this.alertTopic.grantPublish(this.sweeperFunction);
+
+    new events.Rule(this, 'SweepSchedule', {
+      description: 'Runs the heartbeat sweep every minute',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.sweeperFunction, { retryAttempts: 0 })],
+    });
+
+    this.managementFunction = new HeartbeatFunction(this, 'Management', {
+      entry: path.join(HANDLERS_DIR, 'management.ts'),
+      description: 'Device management routes (IAM) and the public health route',
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      logRetention,
+      environment: common,
+    });
+    this.managementFunction.bindTable(this.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']);
+
+    this.api = new HeartbeatApi(this, 'Api', {
+      ingestFunction: this.ingestFunction,
+      managementFunction: this.managementFunction,
+      throttleRateLimit: settings.throttleRateLimit,
+      throttleBurstLimit: settings.throttleBurstLimit,
+      logRetention,
+    });
+    this.apiUrl = this.api.url;
+
+    this.alarms = new HeartbeatAlarms(this, 'Alarms', {
+      ingestFunction: this.ingestFunction,
+      sweeperFunction: this.sweeperFunction,
+      sweeperTimeout,
+      api: this.api.api,
+      table: this.table,
+      opsTopic: this.opsTopic,
+    });
+  }
+}
+
+/** The props with defaults applied, each checked once here so a bad value fails at synth with its name. */
+function resolveSettings(props: HeartbeatMonitorProps) {
+  return {
+    defaultIntervalSeconds: integerProp('defaultIntervalSeconds', props.defaultIntervalSeconds ?? 60, 5, 86_400),
+    defaultGraceSeconds:
+      props.defaultGraceSeconds === undefined ? undefined : integerProp('defaultGraceSeconds', props.defaultGraceSeconds, 0, 86_400),
+    retentionDays: integerProp('retentionDays', props.retentionDays ?? 30, LONGEST_DEADLINE_DAYS + 1, 3650),
+    sweepSegments: integerProp('sweepSegments', props.sweepSegments ?? 4, 1, 1000),
+    stormThreshold: integerProp('stormThreshold', props.stormThreshold ?? 25, 0, 1_000_000),
+    throttleRateLimit: numberProp('throttleRateLimit', props.throttleRateLimit ?? 1000),
+    throttleBurstLimit: integerProp('throttleBurstLimit', props.throttleBurstLimit ?? 2000, 1, 1_000_000),
+    ingestReservedConcurrency: integerProp('ingestReservedConcurrency', props.ingestReservedConcurrency ?? 100, 1, 100_000),
+    reserveConcurrency: props.reserveConcurrency ?? true,
+    alertEmail: props.alertEmail === undefined ? undefined : emailProp('alertEmail', props.alertEmail),
+  };
+}
+
+function emailProp(name: string, value: string): string {
+  // Deliberately loose: SNS sends a confirmation mail, which is the real check. This catches typos like a missing '@'.
+  if (!Token.isUnresolved(value) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) {
+    throw new Error(`HeartbeatMonitor: ${name} must be an email address, got "${value}".`);
+  }
+  return value;
+}
+
+function integerProp(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`HeartbeatMonitor: ${name} must be a whole number from ${min} to ${max}, got ${value}.`);
+  }
+  return value;
+}
+
+function numberProp(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new Error(`HeartbeatMonitor: ${name} must be a positive number, got ${value}.`);
+  }
+  return value;
+}

@@ -1,0 +1,66 @@
+/**
+ * The deployable stack: one HeartbeatMonitor, configured from CDK context
+ * (`npx cdk deploy -c alertEmail=oncall@example.com -c stormThreshold=10`), and the outputs the
+ * contract promises: ApiUrl, AlertTopicArn, TableName, SigningSecretArn.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { HeartbeatMonitor } from './heartbeat-monitor';
+
+/** The stack with the heartbeat monitoring service. */
+export class HeartbeatStack extends Stack {
+  /** The service construct, exposed for tests and for stacks that add to it. */
+  public readonly monitor: HeartbeatMonitor;
+
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, {
+      description: 'Heartbeat monitor: devices beat to an HTTP API, a sweep every minute alerts on silent devices through SNS.',
+      ...props,
+    });
+
+    this.monitor = new HeartbeatMonitor(this, 'Monitor', {
+      alertEmail: stringContext(this, 'alertEmail'),
+      stormThreshold: integerContext(this, 'stormThreshold'),
+      sweepSegments: integerContext(this, 'sweepSegments'),
+      retentionDays: integerContext(this, 'retentionDays'),
+      reserveConcurrency: booleanContext(this, 'reserveConcurrency'),
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.monitor.apiUrl, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.monitor.alertTopic.topicArn, description: 'SNS topic of device alerts' });
+    new CfnOutput(this, 'TableName', { value: this.monitor.table.tableName, description: 'DynamoDB table of devices' });
+    new CfnOutput(this, 'SigningSecretArn', {
+      value: this.monitor.signingSecret.secretArn,
+      description: 'Secrets Manager secret holding the device-token signing keys',
+    });
+  }
+}
+
+// Context arrives as a string from `-c key=value` and as JSON from cdk.json: both are accepted.
+
+function stringContext(scope: Construct, key: string): string | undefined {
+  const raw: unknown = scope.node.tryGetContext(key);
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string') throw contextError(key, raw, 'a string');
+  return raw;
+}
+
+function integerContext(scope: Construct, key: string): number | undefined {
+  const raw: unknown = scope.node.tryGetContext(key);
+  if (raw === undefined) return undefined;
+  const value = typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw contextError(key, raw, 'a whole number');
+  return value;
+}
+
+function booleanContext(scope: Construct, key: string): boolean | undefined {
+  const raw: unknown = scope.node.tryGetContext(key);
+  if (raw === undefined) return undefined;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw contextError(key, raw, 'true or false');
+}
+
+function contextError(key: string, raw: unknown, expected: string): Error {
+  return new Error(`Context value "${key}" must be ${expected}, got ${JSON.stringify(raw)} (set it with -c ${key}=...).`);
+}
