@@ -13,7 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { HeartbeatStack } from '../../lib/heartbeat-stack';
 import { testApp } from './support';
 
-describe('cdk-nag AwsSolutions checks', () => {
+// Synthesis with schema validation takes ~10 s alone, several times that on a loaded 2-core machine.
+describe('cdk-nag AwsSolutions checks', { timeout: 180_000 }, () => {
   it('reports no unacknowledged error or warning for the heartbeat stack', () => {
     // Prepare: the app as bin/app.ts builds it, CloudFormation schema validation included. With
     // alertEmail, the stack has every resource it can have (the subscriptions too).
