@@ -157,4 +157,20 @@ describe('ingest handler', () => {
     expect(result.body).not.toMatch(/ECONNREFUSED|DynamoDb|at /);
     expect(parse(result.body).error.code).toBe('internal_error');
   });
+
+  it('answers 429 with Retry-After when the throttle says so, after every other check, writing nothing', async () => {
+    const throttled = createIngestApi({
+      recorder: new HeartbeatRecorder({ store: table.store(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger }),
+      secrets: { signingSecrets: async () => ({ current: SECRET }) },
+      logger: silentLogger,
+      throttle: () => 7,
+    });
+    const bad = await throttled(beatEvent('thr-1', { token: deviceToken(SECRET, 'thr-1'), body: '{"x":1}', contentType: JSON_UTF8 }));
+    expect(bad.statusCode).toBe(400);
+    const result = await throttled(beatEvent('thr-1', { token: deviceToken(SECRET, 'thr-1') }));
+    expect(result.statusCode).toBe(429);
+    expect(result.headers?.['retry-after']).toBe('7');
+    expect(parse(result.body).error.code).toBe('throttled');
+    expect(await exists('thr-1')).toBe(false);
+  });
 });
