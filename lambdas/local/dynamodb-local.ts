@@ -20,12 +20,19 @@ export interface DynamoDbLocalOptions {
   readonly port?: number;
   /** How long to wait for it to answer. */
   readonly startTimeoutMs?: number;
+  /**
+   * Run it in its own process group, so that a Ctrl-C in the terminal (sent to the whole foreground
+   * group) reaches only us and we stop it in order, after the last request. It still dies with us.
+   */
+  readonly detached?: boolean;
 }
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
   readonly pid: number;
+  /** Resolves when the process has exited, whether stopped or not (a crash, someone's kill). */
+  readonly exited: Promise<void>;
   /** Builds a client for it (any credentials and region work: it runs with -sharedDb). */
   client(): DynamoDBClient;
   /** Stops it and waits until the process is gone. */
@@ -76,7 +83,8 @@ const GUARD_SCRIPT = [
   'exec 3<&0', // keep our stdin (the pipe from the parent) on fd 3
   'java "$@" </dev/null 3<&- &',
   'java_pid=$!',
-  'trap \'kill $java_pid 2>/dev/null\' TERM INT',
+  // Wait for Java in the trap too, so that our exit (what the parent waits for) means Java is gone.
+  'trap \'kill $java_pid 2>/dev/null; wait $java_pid; exit 0\' TERM INT',
   // When the parent dies, or closes the pipe to stop us, cat ends and Java is stopped.
   '(cat <&3 >/dev/null; kill $java_pid 2>/dev/null) &',
   'exec 3<&-',
@@ -103,6 +111,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const child: ChildProcess = spawn('sh', ['-c', GUARD_SCRIPT, 'dynamodb-local-guard', ...args], {
     cwd: dynamoDbLocalJarDir(),
     stdio: ['pipe', 'ignore', 'pipe'],
+    detached: options.detached ?? false,
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -121,7 +130,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     if (dead) return;
     child.stdin?.end();
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const timer = setTimeout(() => {
+      // In its own group, one signal reaches the guard, Java and the watcher together.
+      if (options.detached && child.pid) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+          return;
+        } catch {
+          // the group is gone already; fall through
+        }
+      }
+      child.kill('SIGKILL');
+    }, 5000);
     await exited;
     clearTimeout(timer);
   };
@@ -146,6 +166,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     endpoint,
     port,
     pid: child.pid ?? -1,
+    exited,
     client: () => new DynamoDBClient(localClientConfig(endpoint)),
     stop,
   };

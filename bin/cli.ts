@@ -1,0 +1,156 @@
+/**
+ * The `heartbeat` command line (run through bin/heartbeat.mjs). Each command's module is imported
+ * only when that command runs, so `--help` answers without loading the AWS SDK or DynamoDB Local.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { action } from './cli/errors';
+import type { Io } from './cli/commands';
+
+const io = (): Io => ({
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
+  cwd: process.cwd(),
+  now: () => Date.now(),
+});
+
+/** Options that say which service a client command talks to. */
+function withTarget(command: Command): Command {
+  return command
+    .option('--url <base>', 'service URL; a non-local URL is a deployed stack (SigV4-signed management calls)')
+    .option('--port <n>', 'port of local mode (default: PORT or 8080)')
+    .option('--data-dir <dir>', 'data directory of local mode, for its secrets (default: HEARTBEAT_DATA_DIR or .heartbeat)')
+    .option('--region <region>', 'AWS region of a deployed stack (default: AWS_REGION, or from the URL)');
+}
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('heartbeat')
+  .description('Heartbeat monitoring for device fleets: run the whole service locally, or talk to a running one.')
+  .version(version)
+  .showSuggestionAfterError(true)
+  .addHelpText(
+    'after',
+    `
+Examples:
+  npx heartbeat start                      the whole service on http://127.0.0.1:8080
+  npx heartbeat beat sensor-1 --every 30   beat like a device would
+  npx heartbeat devices                    the fleet, one line per device
+  npx heartbeat token sensor-1             a device token, for firmware or curl`,
+  );
+
+program
+  .command('start')
+  .description('run the whole service on this machine (the same as npm start)')
+  .option('--port <n>', 'port on 127.0.0.1, 0 for a free one (env PORT, default 8080)')
+  .option('--data-dir <dir>', 'where devices, secrets and alerts are kept (env HEARTBEAT_DATA_DIR, default .heartbeat)')
+  .option('--sweep-every <seconds>', 'seconds between sweeps (env HEARTBEAT_SWEEP_SECONDS, default 60)')
+  .option('--storm-threshold <n>', 'more downs than this in one group and sweep make one fleet.down; 0 off (env HEARTBEAT_STORM_THRESHOLD, default 25)')
+  .option('--default-interval <seconds>', 'interval of a device that never sent one (env HEARTBEAT_DEFAULT_INTERVAL, default 60)')
+  .option('--default-grace <seconds>', 'grace of a device that never sent one (env HEARTBEAT_DEFAULT_GRACE, default: equal to the interval)')
+  .option('--retention-days <days>', 'forget a device silent this long (env HEARTBEAT_RETENTION_DAYS, default 30)')
+  .option('--min-beat-spacing <seconds>', 'accept at most one beat per device this often, 429 otherwise; 0 off (env HEARTBEAT_MIN_BEAT_SPACING, default 0)')
+  .option('--verbose', 'also log every request and sweep (to standard error)')
+  .addHelpText('after', '\nSecrets come from the environment only (never flags, which other users can see in ps):\n  HEARTBEAT_SIGNING_SECRET, HEARTBEAT_PREVIOUS_SIGNING_SECRET, HEARTBEAT_ADMIN_TOKEN\nUnset, they are created once in the data directory.')
+  .action(
+    action(async (options) => {
+      const { startCommand } = await import('./cli/start');
+      await startCommand(options);
+    }),
+  );
+
+program
+  .command('token')
+  .description("print a device's token: base64url(HMAC-SHA256(signing secret, deviceId))")
+  .argument('<deviceId>', 'the device id')
+  .option('--secret <secret>', 'signing secret (default: HEARTBEAT_SIGNING_SECRET, else the data directory\'s, created if missing)')
+  .option('--data-dir <dir>', 'data directory of local mode (default: HEARTBEAT_DATA_DIR or .heartbeat)')
+  .action(
+    action(async (deviceId: string, options) => {
+      const { tokenCommand } = await import('./cli/commands');
+      await tokenCommand(deviceId, options, io());
+    }),
+  );
+
+withTarget(
+  program
+    .command('beat')
+    .description('send a heartbeat as the device would, once or every N seconds until Ctrl-C')
+    .argument('<deviceId>', 'the device id')
+    .option('--every <seconds>', 'keep beating every N seconds')
+    .option('--interval <seconds>', 'the cadence the device promises from now on')
+    .option('--grace <seconds>', 'extra silence tolerated after a missed beat')
+    .addOption(new Option('--status <status>', 'fail: the device reports itself unhealthy').choices(['ok', 'fail']))
+    .option('--message <text>', 'kept as the last message (at most 256 characters)')
+    .option('--meta <json>', 'kept as the last metadata, a JSON object')
+    .option('--token <token>', 'device token to send (default: minted from the signing secret)')
+    .option('--secret <secret>', 'signing secret to mint the token with (default: HEARTBEAT_SIGNING_SECRET, else the data directory\'s)'),
+).action(
+  action(async (deviceId: string, options) => {
+    const { beatCommand } = await import('./cli/commands');
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await beatCommand(deviceId, options, io(), stop.signal);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }),
+);
+
+withTarget(
+  program
+    .command('devices')
+    .description('list devices and their states (all pages)')
+    .addOption(new Option('--status <status>', 'only devices in this status').choices(['new', 'up', 'down', 'paused']))
+    .option('--group <group>', 'only devices of this group')
+    .option('--json', 'print the JSON instead of a table')
+    .option('--page-size <n>', 'devices per request, 1-1000', '1000'),
+).action(
+  action(async (options) => {
+    const { devicesCommand } = await import('./cli/commands');
+    await devicesCommand(options, io());
+  }),
+);
+
+for (const [name, paused] of [
+  ['pause', true],
+  ['resume', false],
+] as const) {
+  withTarget(
+    program
+      .command(name)
+      .description(paused ? 'mute a device: beats are recorded, nothing alerts' : 'unmute a device; its deadline starts again from now')
+      .argument('<deviceId>', 'the device id'),
+  ).action(
+    action(async (deviceId: string, options) => {
+      const { setPausedCommand } = await import('./cli/commands');
+      await setPausedCommand(deviceId, paused, options, io());
+    }),
+  );
+}
+
+const secret = program.command('secret').description('rotate the device-token signing secret in two steps, locking no device out');
+for (const [name, step, text] of [
+  ['rotate', 'start', 'step 1: a new current secret; tokens of the old one stay valid'],
+  ['finish', 'finish', 'step 2: drop the previous secret; its tokens stop working'],
+] as const) {
+  secret
+    .command(name)
+    .description(text)
+    .option('--data-dir <dir>', 'data directory of local mode (default: HEARTBEAT_DATA_DIR or .heartbeat)')
+    .option('--secret-arn <arn>', "a deployed stack's secret (its SigningSecretArn output) instead of the local one")
+    .option('--region <region>', 'AWS region (default: AWS_REGION, or from the ARN)')
+    .action(
+      action(async (options) => {
+        const { secretCommand } = await import('./cli/secret');
+        await secretCommand(step, options, io());
+      }),
+    );
+}
+
+await program.parseAsync(process.argv);

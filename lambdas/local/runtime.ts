@@ -1,0 +1,148 @@
+/**
+ * The composition root of local mode: builds the adapters once (DynamoDB Local, the file-backed
+ * secrets, the local alert sink, the system clock) and hands them to the same core and handlers
+ * the Lambdas use. `startLocalService` starts everything; the returned `stop` undoes it in order.
+ */
+import { DynamoDbDeviceStore } from '../adapters/dynamodb-device-store';
+import { LocalAlertSink } from '../adapters/local-alert-sink';
+import { minSpacingThrottle } from '../adapters/min-spacing-throttle';
+import { systemClock } from '../adapters/system-clock';
+import { HeartbeatRecorder } from '../core/heartbeat';
+import { FleetManager } from '../core/management';
+import type { Logger, SigningSecretSource } from '../core/ports';
+import { Sweeper } from '../core/sweep';
+import { deviceToken, type SigningSecrets } from '../core/tokens';
+import { createIngestApi } from '../handlers/ingest-api';
+import { createManagementApi } from '../handlers/management-api';
+import { adminTokenAuthorizer } from './admin-auth';
+import { lockDataDir, prepareDataDir } from './data-dir';
+import { ensureDeviceTable } from './device-table';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { LocalHttpServer } from './http-server';
+import { FileSigningSecrets, StaticSigningSecrets, readOrCreateAdminToken } from './secrets';
+import type { LocalSettings } from './settings';
+import { startSweepTimer, type SweepTimer } from './sweep-timer';
+
+/** DynamoDB Local has one table per data directory; a fixed name is fine there. */
+export const LOCAL_TABLE_NAME = 'heartbeat-devices';
+
+export interface LocalServiceOptions {
+  readonly settings: LocalSettings;
+  /** A line for the person (progress, alerts): standard output. */
+  readonly print: (line: string) => void;
+  readonly logger: Logger;
+  /** Called when the service can no longer work (DynamoDB Local died under it); the caller stops it. */
+  readonly onFatal?: (error: Error) => void;
+}
+
+export interface LocalService {
+  readonly url: string;
+  readonly port: number;
+  readonly adminToken: string;
+  readonly dynamoDb: { readonly endpoint: string; readonly port: number; readonly pid: number };
+  /** The secrets device tokens are checked against right now. */
+  signingSecrets(): Promise<SigningSecrets>;
+  /** Stops the sweep timer, the HTTP server and DynamoDB Local, in that order. */
+  stop(): Promise<void>;
+}
+
+/** Undo steps, run last-in first-out; each one's failure is logged and the rest still run. */
+class Teardown {
+  private readonly steps: { name: string; run: () => Promise<void> | void }[] = [];
+  constructor(private readonly logger: Logger) {}
+  add(name: string, run: () => Promise<void> | void): void {
+    this.steps.push({ name, run });
+  }
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) {
+      try {
+        await step.run();
+      } catch (error) {
+        this.logger.error(`could not stop ${step.name}`, { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+}
+
+/** Starts local mode; on failure undoes whatever had started and rethrows. */
+export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
+  const { settings, print, logger } = options;
+  const clock = systemClock;
+  const teardown = new Teardown(logger);
+  try {
+    const layout = prepareDataDir(settings.dataDir);
+    teardown.add('data directory lock', lockDataDir(layout));
+
+    const secrets: SigningSecretSource = settings.signingSecretFromEnv
+      ? new StaticSigningSecrets(settings.signingSecretFromEnv)
+      : new FileSigningSecrets({ path: layout.signingSecret, clock, logger });
+    const adminToken = settings.adminTokenFromEnv ?? readOrCreateAdminToken(layout.adminToken);
+
+    // Bind first: a port in use fails now, not after DynamoDB Local has started.
+    const http = new LocalHttpServer({ clock, logger });
+    const port = await http.listen(settings.port);
+    teardown.add('HTTP server', () => http.close());
+
+    print(`Starting DynamoDB Local (data in ${layout.dynamoDb}) ...`);
+    const dynamoStarted = performance.now();
+    const dynamo: DynamoDbLocal = await startDynamoDbLocal({ dbPath: layout.dynamoDb, detached: true });
+    let stopping = false;
+    teardown.add('DynamoDB Local', () => {
+      stopping = true;
+      return dynamo.stop();
+    });
+    // Without its database the service only answers 500s: better to stop and say why.
+    void dynamo.exited.then(() => {
+      if (!stopping) options.onFatal?.(new Error('DynamoDB Local exited unexpectedly; stopping. Start again to continue (the data is kept).'));
+    });
+    print(`DynamoDB Local ready in ${((performance.now() - dynamoStarted) / 1000).toFixed(1)} s (pid ${dynamo.pid}, port ${dynamo.port} on all interfaces)`);
+
+    const client = dynamo.client();
+    teardown.add('DynamoDB client', () => client.destroy());
+    await ensureDeviceTable(client, LOCAL_TABLE_NAME);
+    const store = new DynamoDbDeviceStore({ client, tableName: LOCAL_TABLE_NAME });
+
+    const monitor = settings.monitor;
+    http.serve({
+      ingest: createIngestApi({
+        recorder: new HeartbeatRecorder({ store, clock, settings: monitor, logger }),
+        secrets,
+        logger,
+        ...(settings.minBeatSpacingSeconds > 0 ? { throttle: minSpacingThrottle(settings.minBeatSpacingSeconds, clock) } : {}),
+      }),
+      management: createManagementApi({
+        manager: new FleetManager({ store, clock, settings: monitor }),
+        authorize: adminTokenAuthorizer(adminToken),
+        logger,
+      }),
+    });
+
+    const sweeper = new Sweeper(
+      { store, publisher: new LocalAlertSink({ file: layout.alerts, print }), clock, settings: monitor, logger },
+      // One segment: a local fleet is small, and DynamoDB Local shares our two cores.
+      { segments: 1, writeConcurrency: 8 },
+    );
+    const timer: SweepTimer = startSweepTimer({ sweep: () => sweeper.sweep(), everyMs: settings.sweepSeconds * 1000, logger, immediately: true });
+    teardown.add('sweep timer', () => timer.stop());
+    // Undo runs last-in first-out: after the timer, close HTTP (letting requests in flight finish)
+    // while DynamoDB Local still answers them. The earlier close step then finds nothing to do.
+    teardown.add('HTTP server', () => http.close());
+
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      adminToken,
+      dynamoDb: { endpoint: dynamo.endpoint, port: dynamo.port, pid: dynamo.pid },
+      signingSecrets: () => secrets.signingSecrets(),
+      stop: () => teardown.run(),
+    };
+  } catch (error) {
+    await teardown.run();
+    throw error;
+  }
+}
+
+/** The token of the demo device in the banner. */
+export function demoToken(secrets: SigningSecrets, deviceId: string): string {
+  return deviceToken(secrets.current, deviceId);
+}
