@@ -1,8 +1,7 @@
 /** Rotates the signing secret kept in AWS Secrets Manager (used by `heartbeat secret rotate|finish --secret-arn`). */
 import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { finishRotation, serializeSigningSecrets, startRotation } from '../core/rotation';
+import { finishRotation, parseSigningSecrets, serializeSigningSecrets, startRotation } from '../core/signing-secrets';
 import type { SigningSecrets } from '../core/tokens';
-import { parseSigningSecrets } from './secrets-manager-signing-secrets';
 
 export async function readSecretsManagerSigningSecrets(client: SecretsManagerClient, secretId: string): Promise<SigningSecrets> {
   const current = await client.send(new GetSecretValueCommand({ SecretId: secretId }));

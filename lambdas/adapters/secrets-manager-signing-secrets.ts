@@ -5,23 +5,11 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Clock, SigningSecretSource } from '../core/ports';
+import { parseSigningSecrets } from '../core/signing-secrets';
 import type { SigningSecrets } from '../core/tokens';
 
-/** Parses the stored secret; a plain string is taken as the current secret alone. */
-export function parseSigningSecrets(text: string): SigningSecrets {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = text;
-  }
-  if (typeof parsed === 'string' && parsed.length > 0) return { current: parsed, previous: null };
-  const { current, previous } = (parsed ?? {}) as { current?: unknown; previous?: unknown };
-  if (typeof current !== 'string' || current.length < 16) {
-    throw new Error('The signing secret must be JSON {"current": "<at least 16 characters>", "previous": "<optional>"}.');
-  }
-  return { current, previous: typeof previous === 'string' && previous.length > 0 ? previous : null };
-}
+/** Re-exported for callers that already import it from here. */
+export { parseSigningSecrets };
 
 export class SecretsManagerSigningSecrets implements SigningSecretSource {
   private cached: { secrets: SigningSecrets; readAt: number } | null = null;

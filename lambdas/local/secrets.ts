@@ -8,13 +8,12 @@ import { chmodSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { stat, readFile } from 'node:fs/promises';
 import type { Clock, Logger, SigningSecretSource } from '../core/ports';
 import { ConfigError } from '../core/settings';
+import { newSigningSecret, parseSigningSecrets } from '../core/signing-secrets';
 import type { SigningSecrets } from '../core/tokens';
 import { MIN_SECRET_CHARS } from './settings';
 
 /** 32 random bytes in hex: 256 bits, safe in a header, a shell line or an argument (never starts with "-"). */
-export function randomSecret(): string {
-  return randomBytes(32).toString('hex');
-}
+export const randomSecret = newSigningSecret;
 
 /**
  * Writes `text` to `path` only if the file does not exist yet, atomically: the content is written to
@@ -38,20 +37,11 @@ function createOnce(path: string, text: string): boolean {
 
 /** Parses `{"current": "...", "previous": "..."}`; a problem becomes a ConfigError naming the file. */
 export function parseSigningSecretFile(text: string, path: string): SigningSecrets {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = null;
+    return parseSigningSecrets(text);
+  } catch (error) {
+    throw new ConfigError(`${path}: ${(error as Error).message} Fix it, or delete it to get a new secret.`);
   }
-  const { current, previous } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { current?: unknown; previous?: unknown };
-  if (typeof current !== 'string' || current.length < MIN_SECRET_CHARS) {
-    throw new ConfigError(`${path} must hold {"current": "<at least ${MIN_SECRET_CHARS} characters>", "previous": "<optional>"}; fix it or delete it to get a new secret.`);
-  }
-  if (previous !== undefined && previous !== null && typeof previous !== 'string') {
-    throw new ConfigError(`${path}: "previous" must be a string.`);
-  }
-  return { current, previous: typeof previous === 'string' && previous.length > 0 ? previous : null };
 }
 
 /** Reads the signing secret file, creating it with a random secret the first time. */

@@ -3,6 +3,7 @@
  * Parsed and validated once, at start; a bad value fails with one line naming the flag or the
  * variable the value came from, so the person can fix exactly that.
  */
+import { MIN_SIGNING_SECRET_CHARS } from '../core/signing-secrets';
 import { isAbsolute, resolve } from 'node:path';
 import type { MonitorSettings } from '../core/model';
 import { ConfigError, integerSetting, monitorSettings, type RawMonitorSettings } from '../core/settings';
@@ -56,7 +57,7 @@ export const DEFAULT_DATA_DIR = '.heartbeat';
 export const DEFAULT_SWEEP_SECONDS = 60;
 
 /** Secrets shorter than this are refused: the AWS runtime refuses them too (see parseSigningSecrets). */
-export const MIN_SECRET_CHARS = 16;
+export const MIN_SECRET_CHARS = MIN_SIGNING_SECRET_CHARS;
 
 /** The raw text of a setting and the name to blame if it is wrong: the flag when given, else the variable. */
 function pick(key: keyof typeof SETTING_NAMES, flags: LocalFlags, env: Env): { raw: string | undefined; name: string } {

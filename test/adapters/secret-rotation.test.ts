@@ -3,7 +3,7 @@ import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } fr
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { rotateSecretsManagerSigningSecret } from '../../lambdas/adapters/secrets-manager-rotation';
-import { finishRotation, startRotation } from '../../lambdas/core/rotation';
+import { finishRotation, startRotation } from '../../lambdas/core/signing-secrets';
 import { deviceToken, verifyDeviceToken } from '../../lambdas/core/tokens';
 
 describe('rotation', () => {
@@ -25,7 +25,7 @@ describe('rotation', () => {
     const next = await rotateSecretsManagerSigningSecret(new SecretsManagerClient({ region: 'eu-west-1' }), 'arn:s', 'start');
     const stored = JSON.parse(sm.commandCalls(PutSecretValueCommand)[0]?.args[0].input.SecretString ?? '{}');
     expect(stored).toEqual({ current: next.current, previous: 'old-secret-0123456789' });
-    expect(next.current).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(next.current).toMatch(/^[0-9a-f]{64}$/);
     sm.restore();
   });
 });

@@ -50,7 +50,7 @@ describe('local secret files', () => {
   it('names the file when its content is unusable', () => {
     const path = join(dir, 'signing-secret.json');
     writeFileSync(path, '{"current": "short"}');
-    expect(() => readOrCreateSigningSecretFile(path)).toThrow(`${path} must hold {"current": "<at least 16 characters>"`);
+    expect(() => readOrCreateSigningSecretFile(path)).toThrow(`${path}: The signing secret must be JSON {"current": "<at least 16 characters>"`);
   });
 });
 
