@@ -4,7 +4,7 @@
  * A running local server re-reads the file within a second: no restart, no device locked out.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { finishRotation, serializeSigningSecrets, startRotation } from '../../lambdas/core/rotation';
+import { finishRotation, serializeSigningSecrets, startRotation } from '../../lambdas/core/signing-secrets';
 import type { SigningSecrets } from '../../lambdas/core/tokens';
 import { dataDirLayout } from '../../lambdas/local/data-dir';
 import { parseSigningSecretFile } from '../../lambdas/local/secrets';
