@@ -214,20 +214,44 @@ export class DynamoDbDeviceStore implements DeviceStore {
       u.remove(ATTR.recoveredAt);
     }
     this.setBeatTiming(u, beat);
-    const result = await this.client.send(
+    const ls = u.name(ATTR.lastSeen);
+    // Beats of one device can land out of order (sent in parallel, retried): an older one must not
+    // move lastSeen and the deadline backwards. The condition costs no read unit.
+    const newest = `attribute_not_exists(${ls}) OR ${ls} <= ${u.value(n(now))}`;
+    try {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.key(beat.deviceId),
+          UpdateExpression: u.expression(),
+          ConditionExpression: newest,
+          ExpressionAttributeNames: u.names,
+          ExpressionAttributeValues: u.values,
+          // The previous record tells the core what changed (first beat, recovery) without a read.
+          ReturnValues: 'ALL_OLD',
+          ...this.capacity(),
+        }),
+      );
+      this.report('recordBeat', result.ConsumedCapacity);
+      return result.Attributes && Object.keys(result.Attributes).length > 0 ? recordFromItem(result.Attributes) : null;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    // A newer beat is recorded already (rare: a race): this one only counts.
+    const count = new UpdateBuilder().add(ATTR.beats, n(1));
+    const counted = await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: this.key(beat.deviceId),
-        UpdateExpression: u.expression(),
-        ExpressionAttributeNames: u.names,
-        ExpressionAttributeValues: u.values,
-        // The previous record tells the core what changed (first beat, recovery) without a read.
+        UpdateExpression: count.expression(),
+        ExpressionAttributeNames: count.names,
+        ExpressionAttributeValues: count.values,
         ReturnValues: 'ALL_OLD',
         ...this.capacity(),
       }),
     );
-    this.report('recordBeat', result.ConsumedCapacity);
-    return result.Attributes && Object.keys(result.Attributes).length > 0 ? recordFromItem(result.Attributes) : null;
+    this.report('recordBeat', counted.ConsumedCapacity);
+    return counted.Attributes ? recordFromItem(counted.Attributes) : null;
   }
 
   /**

@@ -37,6 +37,8 @@ export function planBeat(deviceId: string, body: BeatBody, receivedAt: number, s
 /** The record after a beat, from the record before it (null: never seen). */
 export function applyBeat(previous: DeviceRecord | null, beat: BeatWrite): DeviceRecord {
   const now = beat.receivedAt;
+  // A beat older than the last one recorded (beats raced) only counts: time never runs backwards.
+  if (previous !== null && previous.lastSeen !== null && previous.lastSeen > now) return { ...previous, beats: previous.beats + 1 };
   const intervalSeconds = beat.intervalSeconds ?? previous?.intervalSeconds ?? beat.defaultIntervalSeconds;
   const explicitGraceSeconds = beat.graceSeconds ?? previous?.explicitGraceSeconds ?? beat.defaultGraceSeconds;
   const spanSeconds = intervalSeconds + (explicitGraceSeconds ?? intervalSeconds);
@@ -100,7 +102,7 @@ export class HeartbeatRecorder {
     return {
       deviceId,
       status: statusOf(next),
-      lastSeen: beat.receivedAt,
+      lastSeen: next.lastSeen ?? beat.receivedAt,
       deadline: next.deadline ?? beat.receivedAt,
       transition,
     };

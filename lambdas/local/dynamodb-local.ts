@@ -9,7 +9,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ConfigError } from '../core/settings';
 
@@ -31,6 +32,8 @@ export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
   readonly pid: number;
+  /** Where it accepts connections: loopback only, unless the launcher failed and the plain jar runs. */
+  readonly listensOn: '127.0.0.1' | 'all interfaces';
   /** Resolves when the process has exited, whether stopped or not (a crash, someone's kill). */
   readonly exited: Promise<void>;
   /** Builds a client for it (any credentials and region work: it runs with -sharedDb). */
@@ -91,23 +94,49 @@ const GUARD_SCRIPT = [
   'wait $java_pid',
 ].join('\n');
 
-/** Starts DynamoDB Local and waits until it answers. */
-export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
-  assertJavaAvailable();
-  const port = options.port && options.port > 0 ? options.port : await freePort();
-  const args = [
+/** Folder of the launcher class that binds DynamoDB Local to 127.0.0.1 (see java/LoopbackDynamoDbLocal.java). */
+const LAUNCHER_DIR = join(dirname(fileURLToPath(import.meta.url)), 'java');
+
+/** JVM arguments: through the loopback launcher, or the plain jar (every interface) as a fallback. */
+function javaArgs(port: number, dbPath: string | undefined, loopbackOnly: boolean): string[] {
+  const main = loopbackOnly
+    ? ['-cp', ['DynamoDBLocal.jar', 'DynamoDBLocal_lib/*', LAUNCHER_DIR].join(delimiter), 'LoopbackDynamoDbLocal']
+    : ['-jar', 'DynamoDBLocal.jar'];
+  return [
     '-XX:TieredStopAtLevel=1',
     '-XX:+UseSerialGC',
     '-Xshare:auto',
     '-Djava.library.path=./DynamoDBLocal_lib',
-    '-jar',
-    'DynamoDBLocal.jar',
+    ...main,
     '-sharedDb',
     '-disableTelemetry',
     '-port',
     String(port),
-    ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
+    ...(dbPath ? ['-dbPath', dbPath] : ['-inMemory']),
   ];
+}
+
+/**
+ * Starts DynamoDB Local and waits until it answers. It listens on 127.0.0.1 only, through a small
+ * launcher class; should that ever fail (a DynamoDB Local whose internals changed), it starts the
+ * plain jar, which listens on every interface, and says so in `listensOn`.
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  assertJavaAvailable();
+  const port = options.port && options.port > 0 ? options.port : await freePort();
+  try {
+    return await launch(options, port, true);
+  } catch (loopbackError) {
+    try {
+      return await launch(options, port, false);
+    } catch {
+      throw loopbackError;
+    }
+  }
+}
+
+async function launch(options: DynamoDbLocalOptions, port: number, loopbackOnly: boolean): Promise<DynamoDbLocal> {
+  const args = javaArgs(port, options.dbPath, loopbackOnly);
   const child: ChildProcess = spawn('sh', ['-c', GUARD_SCRIPT, 'dynamodb-local-guard', ...args], {
     cwd: dynamoDbLocalJarDir(),
     stdio: ['pipe', 'ignore', 'pipe'],
@@ -166,6 +195,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     endpoint,
     port,
     pid: child.pid ?? -1,
+    listensOn: loopbackOnly ? '127.0.0.1' : 'all interfaces',
     exited,
     client: () => new DynamoDBClient(localClientConfig(endpoint)),
     stop,

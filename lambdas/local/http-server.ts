@@ -91,7 +91,26 @@ export class LocalHttpServer {
   private handlers: LocalHandlers | null = null;
 
   constructor(private readonly options: LocalHttpServerOptions) {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    // A missing Host header is tolerated (HTTP/1.0 firmware omits it) rather than refused bare by node.
+    this.server = createServer({ requireHostHeader: false }, (req, res) => void this.handle(req, res));
+    // Requests node's parser refuses (bad chunking, headers over 16 KB, a space in the path...) still
+    // get the contract's error JSON, never a bare answer.
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const tooBig = error.code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify({
+        error: tooBig
+          ? { code: 'payload_too_large', message: 'Request headers must be at most 16 KB.' }
+          : { code: 'invalid_request', message: 'The request is not valid HTTP/1.1; check the request line, headers and body framing.' },
+      });
+      socket.end(
+        `HTTP/1.1 ${tooBig ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+          `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    });
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 30_000;
   }

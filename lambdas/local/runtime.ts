@@ -95,7 +95,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     void dynamo.exited.then(() => {
       if (!stopping) options.onFatal?.(new Error('DynamoDB Local exited unexpectedly; stopping. Start again to continue (the data is kept).'));
     });
-    print(`DynamoDB Local ready in ${((performance.now() - dynamoStarted) / 1000).toFixed(1)} s (pid ${dynamo.pid}, port ${dynamo.port} on all interfaces)`);
+    print(`DynamoDB Local ready in ${((performance.now() - dynamoStarted) / 1000).toFixed(1)} s (pid ${dynamo.pid}, port ${dynamo.port} on ${dynamo.listensOn})`);
 
     const client = dynamo.client();
     teardown.add('DynamoDB client', () => client.destroy());

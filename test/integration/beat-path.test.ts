@@ -79,4 +79,18 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
       { numRuns: 40 },
     );
   });
+
+  it('never moves lastSeen or the deadline backwards when an older beat lands last, but counts it', async () => {
+    // Prepare
+    const store = table.store();
+    const t0 = Date.parse('2026-11-25T10:00:00.000Z');
+    await store.recordBeat(planBeat('order-1', {}, t0 + 5_000, DEFAULT_SETTINGS));
+    // Act: a beat received earlier, written later.
+    const stale = planBeat('order-1', { status: 'fail' }, t0 + 4_000, DEFAULT_SETTINGS);
+    const previous = await store.recordBeat(stale);
+    // Assess
+    const stored = await store.getDevice('order-1');
+    expect(stored).toMatchObject({ lastSeen: t0 + 5_000, deadline: t0 + 5_000 + 120_000, beats: 2, state: 'up' });
+    expect(applyBeat(previous, stale)).toEqual(stored);
+  });
 });

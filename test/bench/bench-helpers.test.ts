@@ -1,0 +1,91 @@
+/**
+ * The bench's own arithmetic: DynamoDB item sizes (the scan floor depends on them), the stats
+ * helper, target checks, and the sweep projections' bounds and verdicts.
+ */
+import { describe, expect, it } from 'vitest';
+import { itemSize, numberSize, valueSize } from '../../bench/support/item-size';
+import { median, p99, quantile, round } from '../../bench/support/stats';
+import { budgetUsed, meets, TARGETS } from '../../bench/support/targets';
+import { projectSweep, SWEEP_BUDGET_SECONDS, TABLE_READ_UNITS_PER_SECOND } from '../../bench/projections';
+
+describe('numberSize', () => {
+  it('counts one byte per two significant digits plus one', () => {
+    expect(numberSize('1795609921347')).toBe(8); // 13 digits
+    expect(numberSize('60000')).toBe(2); // trailing zeros are not significant
+    expect(numberSize('0.0012')).toBe(2);
+    expect(numberSize('-5')).toBe(3);
+    expect(numberSize('0')).toBe(2);
+  });
+});
+
+describe('itemSize', () => {
+  it('adds attribute names to value sizes, by type', () => {
+    // Prepare
+    const item = {
+      pk: { S: 'sensor-0000042' }, // 2 + 14
+      st: { S: 'up' }, // 2 + 2
+      ls: { N: '1795609921575' }, // 2 + 8
+      p: { BOOL: true }, // 1 + 1
+      m: { M: { a: { S: 'xy' } } }, // 1 + (3 + 1 + 1 + 2)
+      l: { L: [{ N: '1' }, { NULL: true }] }, // 1 + (3 + (1 + 2) + (1 + 1))
+    };
+    // Act / Assess
+    expect(itemSize(item)).toBe(16 + 4 + 10 + 2 + 8 + 9);
+    expect(valueSize({ SS: ['ab', 'é'] })).toBe(4);
+  });
+});
+
+describe('stats', () => {
+  it('takes medians, nearest-rank quantiles and p99 without reordering the input', () => {
+    const samples = [5, 1, 4, 2, 3];
+    expect(median(samples)).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(quantile(samples, 0.5)).toBe(3);
+    expect(p99(Array.from({ length: 100 }, (_, i) => i + 1))).toBe(99);
+    expect(p99([7])).toBe(7);
+    expect(samples).toEqual([5, 1, 4, 2, 3]);
+    expect(Number.isNaN(median([]))).toBe(true);
+    expect(round(1.23456, 2)).toBe(1.23);
+  });
+});
+
+describe('targets', () => {
+  it('lists the ten keys of the issue, each with a direction', () => {
+    expect(TARGETS.map((t) => t.key)).toHaveLength(10);
+    expect(new Set(TARGETS.map((t) => t.key)).size).toBe(10);
+  });
+
+  it('meets "<=" and ">=" targets inclusively, and says null when not measured', () => {
+    const ratio = TARGETS.find((t) => t.key === 'ingest.ratioVsBareUpdate')!;
+    const alerts = TARGETS.find((t) => t.key === 'sweep.alertsPerSecond')!;
+    expect(meets(ratio, 1.1)).toBe(true);
+    expect(meets(ratio, 1.11)).toBe(false);
+    expect(meets(alerts, 500)).toBe(true);
+    expect(meets(alerts, 499)).toBe(false);
+    expect(meets(alerts, null)).toBeNull();
+    expect(budgetUsed(alerts, 250)).toBe(2);
+    expect(budgetUsed(ratio, 0.55)).toBeCloseTo(0.5, 10);
+  });
+});
+
+describe('projectSweep', () => {
+  const measured = { readUnitRatio: 1.04, sweepMicrosPerDevice: 4, measuredItemBytes: 79 };
+
+  it('scales read units with devices and item size, and keeps 1M devices in the deployed design', () => {
+    // Act
+    const row = projectSweep(measured, 1_000_000);
+    // Assess: 1M x 200 B / 8 KB x 1.04
+    expect(row.readUnitsPerSweep).toBeCloseTo(25_390.6, 1);
+    expect(row.cpuSecondsFullCore).toBeCloseTo(4, 6);
+    expect(row.deployedSweepSeconds).toBeLessThanOrEqual(SWEEP_BUDGET_SECONDS);
+    expect(row.verdict).toMatch(/^fits the deployed design/);
+  });
+
+  it('asks for a fan-out and a higher read quota at 100M devices', () => {
+    const row = projectSweep(measured, 100_000_000);
+    expect(row.workersNeeded).toBeGreaterThan(1);
+    expect(row.readUnitsPerSecondNeeded).toBeGreaterThan(TABLE_READ_UNITS_PER_SECOND);
+    expect(row.verdict).toMatch(/fan out/);
+    expect(row.verdict).toMatch(/read quota/);
+  });
+});
