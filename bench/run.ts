@@ -1,0 +1,150 @@
+/**
+ * `npm run bench [-- --quick] [-- --only ingest,sweep,...]`: ingest and sweep measured side by side
+ * with their DynamoDB floor on one in-memory DynamoDB Local, plus bundle sizes and import times,
+ * and, when the local server is there, HTTP throughput and detection latency. Writes
+ * bench/results.json, bench/results.md and SVG charts. Talks to 127.0.0.1 only.
+ *
+ * Sections: bundles, ingest, sweep (ratio, read units, CPU per device, scale-out), alerts, http,
+ * detection. A section that fails is reported and the others still run; the exit code is 1 then.
+ * With --only, the report goes to bench/.work/ so that the full results stay whole.
+ */
+import { loadavg, cpus } from 'node:os';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local';
+import { measureAlerts, type AlertsResult } from './measure/alerts';
+import { measureBundles, type BundlesResult } from './measure/bundles';
+import { measureDetection, type DetectionResult } from './measure/detection';
+import { measureHttp, type HttpResult } from './measure/http';
+import { measureIngest, type IngestResult } from './measure/ingest';
+import { measureScaleOut, type ScaleOutResult } from './measure/scale-out';
+import { measureSweep, type SweepResult } from './measure/sweep';
+import { measureSweepCpu, type SweepCpuResult } from './measure/sweep-cpu';
+import { writeReport, type BenchRun } from './report';
+import { createContext, type BenchOptions } from './support/context';
+import { FleetTables } from './support/fleet-tables';
+import { localServerMissing } from './support/local-server';
+import { formatMs, progress } from './support/progress';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const SECTIONS = ['bundles', 'ingest', 'sweep', 'alerts', 'http', 'detection'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const log = progress('bench');
+
+function parseArgs(argv: readonly string[]): BenchOptions {
+  let quick = false;
+  let only: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--quick') quick = true;
+    else if (arg === '--only') only = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (arg.startsWith('--only=')) only = arg.slice('--only='.length).split(',').filter(Boolean);
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(',')}]\n`);
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg}; try --help`);
+  }
+  for (const section of only) if (!(SECTIONS as readonly string[]).includes(section)) throw new Error(`unknown section "${section}"; sections: ${SECTIONS.join(', ')}`);
+  return { quick, only };
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  // Paths in the bench (handlers, bin/heartbeat.mjs) are relative to the project root.
+  process.chdir(resolve(BENCH_DIR, '..'));
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const wanted = (section: Section) => options.only.length === 0 || options.only.includes(section);
+  const startedAt = new Date();
+  const started = performance.now();
+  const loadStart = loadavg();
+  log(`${options.quick ? 'quick' : 'full'} run; sections: ${SECTIONS.filter(wanted).join(', ')}; load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
+
+  const workDir = join(BENCH_DIR, '.work');
+  await mkdir(workDir, { recursive: true });
+  const dynamoStarted = performance.now();
+  const dynamo = await startDynamoDbLocal();
+  log(`DynamoDB Local (in memory) on 127.0.0.1:${dynamo.port} in ${formatMs(performance.now() - dynamoStarted)}`);
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping DynamoDB Local`);
+    void dynamo.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+
+  const ctx = createContext(options, dynamo, workDir);
+  const fleets = new FleetTables(ctx, progress('fleet'));
+  const problems: Record<string, string> = {};
+  const results: {
+    ingest?: IngestResult;
+    sweep?: SweepResult;
+    sweepCpu?: SweepCpuResult;
+    scaleOut?: ScaleOutResult;
+    alerts?: AlertsResult;
+    bundles?: BundlesResult;
+    http?: HttpResult;
+    detection?: DetectionResult;
+  } = {};
+  const attempt = async <T>(section: string, run: () => Promise<T>): Promise<T | undefined> => {
+    const start = performance.now();
+    try {
+      const value = await run();
+      log(`${section} done in ${formatMs(performance.now() - start)}`);
+      return value;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      problems[section] = message;
+      log(`${section} FAILED after ${formatMs(performance.now() - start)}: ${message}`);
+      return undefined;
+    }
+  };
+
+  try {
+    if (wanted('bundles')) results.bundles = await attempt('bundles', () => measureBundles(ctx));
+    if (wanted('ingest')) results.ingest = await attempt('ingest', () => measureIngest(ctx));
+    if (wanted('sweep')) {
+      results.sweep = await attempt('sweep', () => measureSweep(ctx, fleets));
+      results.sweepCpu = await attempt('sweep-cpu', () => measureSweepCpu(ctx, fleets));
+      results.scaleOut = await attempt('scale-out', () => measureScaleOut(ctx, fleets));
+      // Give DynamoDB Local its memory back before the write-heavy sections.
+      for (const devices of [10_000, 100_000]) await fleets.drop(devices);
+    }
+    if (wanted('alerts')) results.alerts = await attempt('alerts', () => measureAlerts(ctx, fleets));
+    const serverMissing = localServerMissing();
+    for (const section of ['http', 'detection'] as const) {
+      if (!wanted(section)) continue;
+      if (serverMissing) {
+        problems[section] = `the local server is not there yet (${serverMissing})`;
+        log(`${section} pending: ${problems[section]}`);
+      } else if (section === 'http') results.http = await attempt('http', () => measureHttp(ctx));
+      else results.detection = await attempt('detection', () => measureDetection(ctx));
+    }
+  } finally {
+    await dynamo.stop();
+  }
+
+  const run: BenchRun = {
+    quick: options.quick,
+    startedAt,
+    seconds: (performance.now() - started) / 1000,
+    machine: { node: process.versions.node, cpus: cpus().length, loadStart, loadEnd: loadavg() },
+    ...results,
+    problems,
+  };
+  // A partial run (--only) must not overwrite the full results: it reports into the scratch dir.
+  const reportDir = options.only.length > 0 ? workDir : BENCH_DIR;
+  const written = await writeReport(reportDir, run);
+  const shown = relative(resolve(BENCH_DIR, '..'), reportDir);
+  log(`wrote ${written.map((file) => `${shown}/${file}`).join(', ')} after ${formatMs(run.seconds * 1000)}`);
+  const failed = Object.entries(problems).filter(([, why]) => !why.startsWith('the local server is not there yet'));
+  return failed.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,71 @@
+/** A sweep as the sweeper Lambda runs it, and the bare parallel Scan it is measured against. */
+import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbDeviceStore, type CapacityUnits } from '../../lambdas/adapters/dynamodb-device-store';
+import { systemClock } from '../../lambdas/adapters/system-clock';
+import { DEFAULT_SETTINGS, type MonitorSettings } from '../../lambdas/core/model';
+import { silentLogger, type AlertPublisher } from '../../lambdas/core/ports';
+import { Sweeper, type SweepReport } from '../../lambdas/core/sweep';
+
+/** The sweeper Lambda's write concurrency (lambdas/handlers/sweeper.ts). */
+export const SWEEP_WRITE_CONCURRENCY = 32;
+
+/** How each runtime builds its Sweeper: the Lambda (sweeper.ts, SWEEP_SEGMENTS default 4) and local mode (lambdas/local/runtime.ts). */
+export const SWEEPER_CONFIGS = {
+  lambda: { segments: 4, writeConcurrency: SWEEP_WRITE_CONCURRENCY },
+  local: { segments: 1, writeConcurrency: 8 },
+} as const;
+
+export interface SweepSetup {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly segments: number;
+  /** Conditional writes in flight. @default SWEEP_WRITE_CONCURRENCY */
+  readonly writeConcurrency?: number;
+  readonly publisher: AlertPublisher;
+  readonly settings?: Partial<MonitorSettings>;
+  readonly onCapacity?: (operation: string, units: CapacityUnits) => void;
+}
+
+/** Runs one full sweep; returns its report and wall time. */
+export async function runSweep(setup: SweepSetup): Promise<{ ms: number; report: SweepReport }> {
+  const store = new DynamoDbDeviceStore({
+    client: setup.client,
+    tableName: setup.tableName,
+    ...(setup.onCapacity ? { onCapacity: setup.onCapacity } : {}),
+  });
+  const sweeper = new Sweeper(
+    { store, publisher: setup.publisher, clock: systemClock, settings: { ...DEFAULT_SETTINGS, ...setup.settings }, logger: silentLogger },
+    { segments: setup.segments, writeConcurrency: setup.writeConcurrency ?? SWEEP_WRITE_CONCURRENCY },
+  );
+  const start = performance.now();
+  const report = await sweeper.sweep();
+  return { ms: performance.now() - start, report };
+}
+
+/** The floor: a plain parallel Scan of every item, `segments` segments at once, no projection. */
+export async function bareScan(client: DynamoDBClient, tableName: string, segments: number): Promise<{ ms: number; items: number }> {
+  const start = performance.now();
+  const counts = await Promise.all(
+    Array.from({ length: segments }, async (_, segment) => {
+      let items = 0;
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await client.send(
+          new ScanCommand({ TableName: tableName, Segment: segment, TotalSegments: segments, ExclusiveStartKey: startKey }),
+        );
+        items += page.Items?.length ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return items;
+    }),
+  );
+  return { ms: performance.now() - start, items: counts.reduce((a, b) => a + b, 0) };
+}
+
+/** A publisher for sweeps that must find nothing: fails loudly if asked to publish. */
+export const nothingExpected: AlertPublisher = {
+  async publish(alerts) {
+    if (alerts.length > 0) throw new Error(`a sweep over healthy devices published ${alerts.length} alerts`);
+    return { delivered: new Set(), failures: [] };
+  },
+};
