@@ -153,4 +153,22 @@ for (const [name, step, text] of [
     );
 }
 
+program
+  .command('cost')
+  .description('monthly AWS cost per component at list prices (us-east-1), from the price table in lambdas/cost/aws-prices.json')
+  .option('--devices <n>', 'devices beating', '1000')
+  .option('--interval <s>', 'seconds between beats of each device', '60')
+  .option('--memory <mb>', 'ingest function memory, MB', '256')
+  .option('--ms-per-beat <ms>', 'billed ms of the ingest function per beat', '5')
+  .option('--item-bytes <n>', 'bytes of a device item (the sweep scans them)', '200')
+  .option('--no-logs', 'leave CloudWatch Logs out')
+  .option('--no-secrets', 'leave Secrets Manager out')
+  .option('--markdown', 'print a Markdown table (what README shows)')
+  .action(
+    action(async (options) => {
+      const { runCostCommand } = await import('../lambdas/cost/cost-model');
+      io().out(runCostCommand(options));
+    }),
+  );
+
 await program.parseAsync(process.argv);
