@@ -77,8 +77,9 @@ export function flatResults(run: BenchRun): Flat {
   return flat;
 }
 
+/** A number for a table: up to `digits` decimals, thousands separated; n/a when missing. */
 const show = (value: number | null | undefined, digits = 3) =>
-  value === null || value === undefined ? 'n/a' : Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(digits);
+  value === null || value === undefined || Number.isNaN(value) ? 'n/a' : value.toLocaleString('en-US', { maximumFractionDigits: digits });
 
 function targetsTable(flat: Flat, problems: Readonly<Record<string, string>>): string[] {
   const lines = ['| key | what | measured | target | met? |', '|---|---|---:|---:|:---:|'];
@@ -287,7 +288,8 @@ function findings(run: BenchRun, flat: Flat): string[] {
   if (missed('sweep.alertsPerSecond') && run.alerts) {
     const local = run.alerts.byConfig.local;
     out.push(
-      `- **sweep.alertsPerSecond ${show(local.alertsPerSecond, 1)}**: the sweep runs at ${show(local.ratioVsFloor)} of its floor (${show(local.floorAlertsPerSecond, 1)} alerts/s = two conditional UpdateItems per alert at ${local.writeConcurrency} in flight on this DynamoDB Local). The engine's conditional-write rate, not the sweep, sets the figure here.`,
+      `- **sweep.alertsPerSecond ${show(local.alertsPerSecond, 1)}**: the floor itself, two conditional UpdateItems per alert at ${local.writeConcurrency} in flight with no sweep around them, reaches only ${show(local.floorAlertsPerSecond, 1)} alerts/s on this DynamoDB Local; ` +
+        `the sweep runs at ${show(local.ratioVsFloor)} of it (the rest is the scan, the append and its two phases: all turns-down, then one publish, then all settles). Two writes per alert are the outbox's price for at-least-once delivery; the engine's conditional-write rate sets the figure.`,
     );
   }
   if (missed('http.throughputRatioVsBareUpdate') && run.http) {

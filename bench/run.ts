@@ -9,7 +9,7 @@
  * With --only, the report goes to bench/.work/ so that the full results stay whole.
  */
 import { loadavg, cpus } from 'node:os';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local';
@@ -33,27 +33,41 @@ type Section = (typeof SECTIONS)[number];
 
 const log = progress('bench');
 
-function parseArgs(argv: readonly string[]): BenchOptions {
+/** Where each run keeps its raw measurements, so `--report` can render them again without measuring. */
+const LAST_RUN_FILE = 'last-run.json';
+
+function parseArgs(argv: readonly string[]): BenchOptions & { reportOnly: boolean } {
   let quick = false;
+  let reportOnly = false;
   let only: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--quick') quick = true;
+    else if (arg === '--report') reportOnly = true;
     else if (arg === '--only') only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (arg.startsWith('--only=')) only = arg.slice('--only='.length).split(',').filter(Boolean);
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(',')}]\n`);
+      process.stdout.write(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(',')}] | --report (render bench/.work/${LAST_RUN_FILE} again)\n`);
       process.exit(0);
     } else throw new Error(`unknown option ${arg}; try --help`);
   }
   for (const section of only) if (!(SECTIONS as readonly string[]).includes(section)) throw new Error(`unknown section "${section}"; sections: ${SECTIONS.join(', ')}`);
-  return { quick, only };
+  return { quick, only, reportOnly };
+}
+
+/** `--report`: renders the last full run's measurements again (after a change to the report code). */
+async function reportAgain(): Promise<number> {
+  const raw = JSON.parse(await readFile(join(BENCH_DIR, '.work', LAST_RUN_FILE), 'utf8')) as BenchRun & { startedAt: string };
+  const written = await writeReport(BENCH_DIR, { ...raw, startedAt: new Date(raw.startedAt) });
+  log(`rendered bench/.work/${LAST_RUN_FILE} again: ${written.map((file) => `bench/${file}`).join(', ')}`);
+  return 0;
 }
 
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   // Paths in the bench (handlers, bin/heartbeat.mjs) are relative to the project root.
   process.chdir(resolve(BENCH_DIR, '..'));
+  if (options.reportOnly) return reportAgain();
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const wanted = (section: Section) => options.only.length === 0 || options.only.includes(section);
   const startedAt = new Date();
@@ -134,6 +148,7 @@ async function main(): Promise<number> {
   };
   // A partial run (--only) must not overwrite the full results: it reports into the scratch dir.
   const reportDir = options.only.length > 0 ? workDir : BENCH_DIR;
+  if (options.only.length === 0) await writeFile(join(workDir, LAST_RUN_FILE), JSON.stringify(run));
   const written = await writeReport(reportDir, run);
   const shown = relative(resolve(BENCH_DIR, '..'), reportDir);
   log(`wrote ${written.map((file) => `${shown}/${file}`).join(', ')} after ${formatMs(run.seconds * 1000)}`);

@@ -57,7 +57,7 @@ export function targetsChart(points: readonly TargetPoint[]): Promise<string> {
         data: { values: points.map((p) => ({ ...p, status: p.met ? 'met' : 'missed' })) },
         mark: { type: 'bar', tooltip: true },
         encoding: {
-          y: { field: 'key', type: 'nominal', sort: null, title: null },
+          y: { field: 'key', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } },
           x: { field: 'used', type: 'quantitative', title: 'share of allowance used' },
           color: { field: 'status', type: 'nominal', title: null, scale: { domain: ['met', 'missed'], range: ['#54a24b', '#e45756'] } },
         },

@@ -73,10 +73,10 @@ describe('estimateMonthlyCost', () => {
     expect(monthly(estimate, 'DynamoDB writes')).toBeCloseTo(27_375, 2);
     // 43,800 sweeps x 1e6 devices x 200 B / 8 KB read units x $0.125 per million
     expect(monthly(estimate, 'DynamoDB sweep reads')).toBeCloseTo(133.667, 2);
-    // 43,800 sweeps of 50 s at 512 MB
-    expect(monthly(estimate, 'Lambda duration (sweeper')).toBeCloseTo(14.6, 1);
+    // 43,800 sweeps of 16.667 s (1M devices at 60,000 devices/s) at 512 MB
+    expect(monthly(estimate, 'Lambda duration (sweeper')).toBeCloseTo(4.867, 2);
     expect(monthly(estimate, 'SNS publishes')).toBeCloseTo(1.0, 6);
-    expect(estimate.totalMonthlyUsd).toBeCloseTo(80_814.31, 1);
+    expect(estimate.totalMonthlyUsd).toBeCloseTo(80_804.57, 1);
     expect(estimate.perDeviceMonthUsd).toBeCloseTo(0.0808, 4);
   });
 
@@ -125,7 +125,7 @@ describe('runCostCommand', () => {
     for (const component of ['HTTP API requests', 'Lambda requests (ingest)', 'DynamoDB writes', 'DynamoDB sweep reads', 'SNS publishes']) {
       expect(text).toContain(component);
     }
-    expect(text).toMatch(/total\s+\$80,814\.31\s+\$1\.85/);
+    expect(text).toMatch(/total\s+\$80,804\.57\s+\$1\.84/);
     expect(text).toContain('$1.84 per million beats');
   });
 
