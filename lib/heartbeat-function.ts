@@ -94,6 +94,11 @@ export class HeartbeatFunction extends NodejsFunction {
       logGroup,
       // No X-Ray: the service's paths are one or two calls deep, and tracing adds a wildcard IAM grant.
       tracing: lambda.Tracing.DISABLED,
+      // Lambda's own START/END/REPORT lines are ~40% of the log bytes of a beat ($0.17 per million
+      // beats at list prices, measured by the bench); the same figures are in CloudWatch metrics.
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       environment: {
         // Stack traces in the logs point at the TypeScript sources, not the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',

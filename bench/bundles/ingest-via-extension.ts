@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb-device-store';
 import { jsonLogger } from '../../lambdas/adapters/json-logger';
-import { parseSigningSecrets } from '../../lambdas/adapters/secrets-manager-signing-secrets';
+import { parseSigningSecrets } from '../../lambdas/core/signing-secrets';
 import { systemClock } from '../../lambdas/adapters/system-clock';
 import { HeartbeatRecorder } from '../../lambdas/core/heartbeat';
 import { createIngestApi } from '../../lambdas/handlers/ingest-api';

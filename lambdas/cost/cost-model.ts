@@ -31,14 +31,12 @@ export const HOURS_PER_MONTH = 730;
 export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
 
 /**
- * Representative CloudWatch Logs events per beat, for the log-ingestion line: the Lambda runtime's
- * START / END / REPORT lines and the HTTP API access-log line in the stack's JSON format
- * (lib/heartbeat-api.ts). The ingest handler itself logs nothing on a plain beat.
+ * Representative CloudWatch Logs events per beat, for the log-ingestion line: the HTTP API access-log
+ * line in the stack's JSON format (lib/heartbeat-api.ts). The functions log at system level WARN
+ * (lib/heartbeat-function.ts), so Lambda's START/END/REPORT lines are not written, and the ingest
+ * handler itself logs nothing on a plain beat.
  */
 export const LOG_EVENTS_PER_BEAT: readonly string[] = [
-  'START RequestId: 6f1b7c1e-3a52-4e7b-9b8e-0d2f6c1a9e47 Version: $LATEST',
-  'END RequestId: 6f1b7c1e-3a52-4e7b-9b8e-0d2f6c1a9e47',
-  'REPORT RequestId: 6f1b7c1e-3a52-4e7b-9b8e-0d2f6c1a9e47\tDuration: 4.52 ms\tBilled Duration: 5 ms\tMemory Size: 256 MB\tMax Memory Used: 86 MB\t',
   JSON.stringify({
     requestId: 'Qx3bTj2ZoAMEbJw=',
     requestTime: '25/Nov/2026:10:00:00 +0000',
@@ -193,7 +191,7 @@ export function estimateMonthlyCost(input: CostOptions): CostEstimate {
   }
   if (options.includeLogs) {
     const gbIngested = (beatsPerMonth * logBytesPerBeat()) / 1e9;
-    lines.push(line('logs', `CloudWatch Logs (${logBytesPerBeat()} B per beat: Lambda START/END/REPORT + API access log)`, prices.cloudWatchLogsIngestedGb, gbIngested, 'GB'));
+    lines.push(line('logs', `CloudWatch Logs (${logBytesPerBeat()} B per beat: API access log; Lambda system lines off)`, prices.cloudWatchLogsIngestedGb, gbIngested, 'GB'));
   }
   const totalMonthlyUsd = lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
   const beatPath = lines.filter((l) => l.group === 'beat').reduce((sum, l) => sum + l.monthlyUsd, 0);

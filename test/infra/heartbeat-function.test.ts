@@ -38,6 +38,13 @@ describe('HeartbeatFunction defaults', () => {
     });
   });
 
+  it('logs JSON and drops Lambda\'s per-invocation START/END/REPORT lines (system level WARN)', () => {
+    const { stack } = build();
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'INFO' },
+    });
+  });
+
   it('logs to its own log group, kept one month unless told otherwise', () => {
     const { stack, fn } = build();
     const template = Template.fromStack(stack);

@@ -88,7 +88,7 @@ describe('estimateMonthlyCost', () => {
     // Assess
     const logsUsd = monthly(withExtras, 'CloudWatch Logs');
     expect(logsUsd).toBeCloseTo((withExtras.beatsPerMonth * logBytesPerBeat() * 0.5) / 1e9, 2);
-    expect(logBytesPerBeat()).toBeGreaterThan(500);
+    expect(logBytesPerBeat()).toBeGreaterThan(300);
     expect(monthly(withExtras, 'Secrets Manager secret')).toBeCloseTo(0.4, 6);
     expect(withExtras.totalMonthlyUsd).toBeGreaterThan(without.totalMonthlyUsd + logsUsd);
   });
