@@ -14,7 +14,7 @@ import type { FleetTables } from '../support/fleet-tables';
 import { progress } from '../support/progress';
 import { nothingExpected, runSweep } from '../support/sweeping';
 import { median, round } from '../support/stats';
-import { ATTR, PARTITION_KEY } from '../../lambdas/adapters/device-table-schema';
+import { SWEEP_PROJECTION } from '../../lambdas/adapters/dynamodb-device-store';
 
 const log = progress('sweep-cpu');
 
@@ -38,11 +38,8 @@ async function cpuTimed(fn: () => Promise<unknown>): Promise<{ wallMs: number; c
   return { wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 };
 }
 
-/** The attributes the store projects in a sweep (SWEEP_PROJECTION in the adapter). */
-const SWEEP_ATTRIBUTES = [
-  PARTITION_KEY, ATTR.state, ATTR.paused, ATTR.group, ATTR.intervalMs, ATTR.explicitGraceMs, ATTR.lastSeen, ATTR.deadline,
-  ATTR.downSince, ATTR.downReason, ATTR.alertedDownSince, ATTR.recoveredAt, ATTR.leaseUntil, ATTR.leaseOwner,
-];
+/** The attributes the store projects in a sweep. */
+const SWEEP_ATTRIBUTES = SWEEP_PROJECTION;
 
 /** A client that answers Scan with `scanBody` and anything else with `{}`, without any I/O. */
 function replayClient(scanBody: string): DynamoDBClient {

@@ -132,7 +132,7 @@ export function recordFromItem(item: Item): DeviceRecord {
 }
 
 /** Attributes a sweep reads: everything but the beat count, message and metadata. */
-const SWEEP_PROJECTION = [
+export const SWEEP_PROJECTION = [
   PARTITION_KEY,
   ATTR.state,
   ATTR.paused,
