@@ -4,7 +4,8 @@
  * localhost:2773), so the ingest bundle needs no Secrets Manager client.
  * Measured by bench/measure/bundles.ts; a proposal for lambdas/adapters/, not used by the stack.
  */
-import type { Clock, SigningSecretSource } from '../../lambdas/core/ports';
+import { RefreshingSigningSecrets } from '../../lambdas/adapters/refreshing-signing-secrets';
+import type { Clock } from '../../lambdas/core/ports';
 import type { SigningSecrets } from '../../lambdas/core/tokens';
 
 export interface ExtensionSigningSecretsOptions {
@@ -18,33 +19,16 @@ export interface ExtensionSigningSecretsOptions {
   readonly parse: (text: string) => SigningSecrets;
 }
 
-export class ExtensionSigningSecrets implements SigningSecretSource {
-  private cached: { secrets: SigningSecrets; readAt: number } | null = null;
-  private pending: Promise<SigningSecrets> | null = null;
-
-  constructor(private readonly options: ExtensionSigningSecretsOptions) {}
-
-  async signingSecrets(): Promise<SigningSecrets> {
-    const now = this.options.clock.now();
-    if (this.cached && now - this.cached.readAt < this.options.refreshSeconds * 1000) return this.cached.secrets;
-    this.pending ??= this.read(now).finally(() => {
-      this.pending = null;
-    });
-    try {
-      return await this.pending;
-    } catch (error) {
-      if (this.cached) return this.cached.secrets;
-      throw error;
-    }
+export class ExtensionSigningSecrets extends RefreshingSigningSecrets {
+  constructor(private readonly options: ExtensionSigningSecretsOptions) {
+    super(options);
   }
 
-  private async read(now: number): Promise<SigningSecrets> {
+  protected async readSecrets(): Promise<SigningSecrets> {
     const url = `http://localhost:${this.options.port ?? 2773}/secretsmanager/get?secretId=${encodeURIComponent(this.options.secretId)}`;
     const response = await fetch(url, { headers: { 'X-Aws-Parameters-Secrets-Token': this.options.sessionToken } });
     if (!response.ok) throw new Error(`Parameters and Secrets extension answered ${response.status}`);
     const body = (await response.json()) as { SecretString?: string };
-    const secrets = this.options.parse(body.SecretString ?? '');
-    this.cached = { secrets, readAt: now };
-    return secrets;
+    return this.options.parse(body.SecretString ?? '');
   }
 }

@@ -25,16 +25,3 @@ export class TaskPool {
   }
 }
 
-/** Maps `items` through `fn` with at most `limit` calls in flight, keeping order. */
-export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  const pool = new TaskPool(limit);
-  for (let i = 0; i < items.length; i++) {
-    const index = i;
-    await pool.run(async () => {
-      results[index] = await fn(items[index] as T);
-    });
-  }
-  await pool.drain();
-  return results;
-}
