@@ -15,7 +15,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/device-table-schema';
+import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-schema';
 import { HeartbeatAlarms } from './heartbeat-alarms';
 import { HeartbeatApi } from './heartbeat-api';
 import { HeartbeatFunction } from './heartbeat-function';

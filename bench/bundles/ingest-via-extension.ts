@@ -3,7 +3,7 @@
  * Manager client: the bundle-size candidate measured by bench/measure/bundles.ts.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb-device-store';
+import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb/device-store';
 import { jsonLogger } from '../../lambdas/adapters/json-logger';
 import { parseSigningSecrets } from '../../lambdas/core/signing-secrets';
 import { systemClock } from '../../lambdas/adapters/system-clock';

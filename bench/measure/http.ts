@@ -6,7 +6,7 @@
  * the richer write and the HTTP path). All alternate in rounds of equal length.
  */
 import { UpdateItemCommand, DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb-device-store';
+import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb/device-store';
 import { planBeat } from '../../lambdas/core/heartbeat';
 import { DEFAULT_SETTINGS } from '../../lambdas/core/model';
 import autocannon, { type AutocannonResult } from 'autocannon';

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb-device-store';
+import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb/device-store';
 import { systemClock } from '../../lambdas/adapters/system-clock';
 import { HeartbeatRecorder, planBeat } from '../../lambdas/core/heartbeat';
 import { DEFAULT_SETTINGS } from '../../lambdas/core/model';

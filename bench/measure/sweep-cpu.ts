@@ -14,7 +14,7 @@ import type { FleetTables } from '../support/fleet-tables';
 import { progress } from '../support/progress';
 import { nothingExpected, runSweep } from '../support/sweeping';
 import { median, round } from '../support/stats';
-import { SWEEP_PROJECTION } from '../../lambdas/adapters/dynamodb-device-store';
+import { SWEEP_PROJECTION } from '../../lambdas/adapters/dynamodb/device-item';
 
 const log = progress('sweep-cpu');
 

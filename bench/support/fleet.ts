@@ -4,8 +4,8 @@
  * BatchWriteItem writes copies with their own ids and times.
  */
 import { BatchWriteItemCommand, GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb-device-store';
-import { ATTR, PARTITION_KEY, SUMMARY_KEY } from '../../lambdas/adapters/device-table-schema';
+import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb/device-store';
+import { ATTR, PARTITION_KEY, SUMMARY_KEY } from '../../lambdas/adapters/dynamodb/table-schema';
 import { planBeat } from '../../lambdas/core/heartbeat';
 import { DEFAULT_SETTINGS } from '../../lambdas/core/model';
 import type { BeatBody } from '../../lambdas/core/validation';

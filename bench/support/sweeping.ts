@@ -1,6 +1,6 @@
 /** A sweep as the sweeper Lambda runs it, and the bare parallel Scan it is measured against. */
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbDeviceStore, type CapacityUnits } from '../../lambdas/adapters/dynamodb-device-store';
+import { DynamoDbDeviceStore, type CapacityUnits } from '../../lambdas/adapters/dynamodb/device-store';
 import { systemClock } from '../../lambdas/adapters/system-clock';
 import { DEFAULT_SETTINGS, type MonitorSettings } from '../../lambdas/core/model';
 import { silentLogger, type AlertPublisher } from '../../lambdas/core/ports';

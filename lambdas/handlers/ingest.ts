@@ -1,7 +1,7 @@
 /** Lambda entry point of the ingest route: the composition root of the AWS runtime for beats. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDbDeviceStore } from '../adapters/dynamodb-device-store';
+import { DynamoDbDeviceStore } from '../adapters/dynamodb/device-store';
 import { jsonLogger } from '../adapters/json-logger';
 import { SecretsManagerSigningSecrets } from '../adapters/secrets-manager-signing-secrets';
 import { systemClock } from '../adapters/system-clock';

@@ -1,6 +1,6 @@
 /** Lambda entry point of the management routes (IAM-authorized by API Gateway) and the public health route. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbDeviceStore } from '../adapters/dynamodb-device-store';
+import { DynamoDbDeviceStore } from '../adapters/dynamodb/device-store';
 import { jsonLogger } from '../adapters/json-logger';
 import { systemClock } from '../adapters/system-clock';
 import { FleetManager } from '../core/management';

@@ -1,7 +1,7 @@
 /** Lambda entry point of the scheduled sweep: the composition root of the AWS runtime for alerts. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDbDeviceStore } from '../adapters/dynamodb-device-store';
+import { DynamoDbDeviceStore } from '../adapters/dynamodb/device-store';
 import { jsonLogger } from '../adapters/json-logger';
 import { SnsAlertPublisher } from '../adapters/sns-alert-publisher';
 import { systemClock } from '../adapters/system-clock';

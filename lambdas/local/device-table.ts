@@ -1,6 +1,6 @@
 /** Creates the device table in DynamoDB Local with the same key schema and TTL as the stack. */
 import { CreateTableCommand, DescribeTimeToLiveCommand, ResourceInUseException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PARTITION_KEY, TTL_ATTRIBUTE } from '../adapters/device-table-schema';
+import { PARTITION_KEY, TTL_ATTRIBUTE } from '../adapters/dynamodb/table-schema';
 
 /** Creates the table when it is missing and makes sure TTL is on. Idempotent. */
 export async function ensureDeviceTable(client: DynamoDBClient, tableName: string): Promise<void> {

@@ -3,7 +3,7 @@
  * secrets, the local alert sink, the system clock) and hands them to the same core and handlers
  * the Lambdas use. `startLocalService` starts everything; the returned `stop` undoes it in order.
  */
-import { DynamoDbDeviceStore } from '../adapters/dynamodb-device-store';
+import { DynamoDbDeviceStore } from '../adapters/dynamodb/device-store';
 import { LocalAlertSink } from '../adapters/local-alert-sink';
 import { minSpacingThrottle } from '../adapters/min-spacing-throttle';
 import { systemClock } from '../adapters/system-clock';

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { DynamoDbDeviceStore, type DynamoDbDeviceStoreOptions } from '../../lambdas/adapters/dynamodb-device-store';
+import { DynamoDbDeviceStore, type DynamoDbDeviceStoreOptions } from '../../lambdas/adapters/dynamodb/device-store';
 import { ensureDeviceTable } from '../../lambdas/local/device-table';
 import { localClientConfig } from '../../lambdas/local/dynamodb-local';
 

@@ -1,7 +1,8 @@
 /**
  * DeviceStore on DynamoDB. One item per device; every race-prone change is a conditional write.
  * The client is injected (built once per container by the composition root), so tests point it at
- * DynamoDB Local and nothing here reads the environment.
+ * DynamoDB Local and nothing here reads the environment. How items look lives in device-item.ts,
+ * the beat's update expression in beat-update.ts.
  */
 import {
   ConditionalCheckFailedException,
@@ -9,15 +10,15 @@ import {
   GetItemCommand,
   ScanCommand,
   UpdateItemCommand,
-  type AttributeValue,
   type ConsumedCapacity,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { AlertLease, DeviceRecord, DownReason, LivenessState } from '../core/model';
-import { InvalidCursorError, type BeatWrite, type DeviceQuery, type DeviceStore, type FleetSummary } from '../core/ports';
-import { ATTR, PARTITION_KEY, SUMMARY_KEY } from './device-table-schema';
-
-type Item = Record<string, AttributeValue>;
+import type { AlertLease, DeviceRecord } from '../../core/model';
+import type { BeatWrite, DeviceQuery, DeviceStore, FleetSummary } from '../../core/ports';
+import { beatUpdate } from './beat-update';
+import { decodeCursor, encodeCursor, num, recordFromItem, str, SWEEP_PROJECTION } from './device-item';
+import { ATTR, PARTITION_KEY, SUMMARY_KEY } from './table-schema';
+import { n, s, UpdateBuilder, type Item } from './update-builder';
 
 /** Read and write units one request consumed. */
 export interface CapacityUnits {
@@ -45,109 +46,6 @@ export interface DynamoDbDeviceStoreOptions {
   /** Attempts of a read-modify-write that keeps losing to beats. */
   readonly configureAttempts?: number;
 }
-
-/** Builds an update expression with placeholders, so no attribute name or value is ever spliced into it. */
-class UpdateBuilder {
-  readonly names: Record<string, string> = {};
-  readonly values: Item = {};
-  private readonly sets: string[] = [];
-  private readonly removes: string[] = [];
-  private readonly adds: string[] = [];
-  private counter = 0;
-
-  name(attribute: string): string {
-    const placeholder = `#${attribute}`;
-    this.names[placeholder] = attribute;
-    return placeholder;
-  }
-  value(value: AttributeValue): string {
-    const placeholder = `:v${this.counter++}`;
-    this.values[placeholder] = value;
-    return placeholder;
-  }
-  set(attribute: string, expression: string): this {
-    this.sets.push(`${this.name(attribute)} = ${expression}`);
-    return this;
-  }
-  remove(attribute: string): this {
-    this.removes.push(this.name(attribute));
-    return this;
-  }
-  add(attribute: string, value: AttributeValue): this {
-    this.adds.push(`${this.name(attribute)} ${this.value(value)}`);
-    return this;
-  }
-  expression(): string {
-    const parts: string[] = [];
-    if (this.sets.length) parts.push(`SET ${this.sets.join(', ')}`);
-    if (this.removes.length) parts.push(`REMOVE ${this.removes.join(', ')}`);
-    if (this.adds.length) parts.push(`ADD ${this.adds.join(', ')}`);
-    return parts.join(' ');
-  }
-}
-
-const n = (value: number): AttributeValue => ({ N: String(value) });
-const s = (value: string): AttributeValue => ({ S: value });
-const num = (item: Item, attribute: string): number | null => {
-  const raw = item[attribute]?.N;
-  return raw === undefined ? null : Number(raw);
-};
-const str = (item: Item, attribute: string): string | null => item[attribute]?.S ?? null;
-
-function parseMeta(raw: string | null): Record<string, unknown> | null {
-  if (raw === null) return null;
-  try {
-    const value: unknown = JSON.parse(raw);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Turns a stored item into a record. Missing attributes take the values a new record would have. */
-export function recordFromItem(item: Item): DeviceRecord {
-  const downSince = num(item, ATTR.downSince);
-  const leaseUntil = num(item, ATTR.leaseUntil);
-  const leaseOwner = str(item, ATTR.leaseOwner);
-  const intervalMs = num(item, ATTR.intervalMs) ?? 60_000;
-  const graceMs = num(item, ATTR.explicitGraceMs);
-  return {
-    deviceId: str(item, PARTITION_KEY) ?? '',
-    state: (str(item, ATTR.state) ?? 'new') as LivenessState,
-    paused: item[ATTR.paused]?.BOOL === true,
-    group: str(item, ATTR.group),
-    intervalSeconds: intervalMs / 1000,
-    explicitGraceSeconds: graceMs === null ? null : graceMs / 1000,
-    lastSeen: num(item, ATTR.lastSeen),
-    deadline: num(item, ATTR.deadline),
-    downSince,
-    downReason: str(item, ATTR.downReason) as DownReason | null,
-    downAlerted: downSince !== null && num(item, ATTR.alertedDownSince) === downSince,
-    recoveredAt: num(item, ATTR.recoveredAt),
-    beats: num(item, ATTR.beats) ?? 0,
-    message: str(item, ATTR.message),
-    meta: parseMeta(str(item, ATTR.meta)),
-    lease: leaseUntil !== null && leaseOwner !== null ? { until: leaseUntil, owner: leaseOwner } : null,
-  };
-}
-
-/** Attributes a sweep reads: everything but the beat count, message and metadata. */
-export const SWEEP_PROJECTION = [
-  PARTITION_KEY,
-  ATTR.state,
-  ATTR.paused,
-  ATTR.group,
-  ATTR.intervalMs,
-  ATTR.explicitGraceMs,
-  ATTR.lastSeen,
-  ATTR.deadline,
-  ATTR.downSince,
-  ATTR.downReason,
-  ATTR.alertedDownSince,
-  ATTR.recoveredAt,
-  ATTR.leaseUntil,
-  ATTR.leaseOwner,
-];
 
 export class DynamoDbDeviceStore implements DeviceStore {
   private readonly client: DynamoDBClient;
@@ -198,26 +96,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
   }
 
   async recordBeat(beat: BeatWrite): Promise<DeviceRecord | null> {
-    const u = new UpdateBuilder();
-    const now = beat.receivedAt;
-    u.set(ATTR.state, u.value(s(beat.healthy ? 'up' : 'down')));
-    u.set(ATTR.lastSeen, u.value(n(now)));
-    u.set(ATTR.ttl, u.value(n(beat.expiresAtSeconds)));
-    u.add(ATTR.beats, n(1));
-    if (beat.message !== undefined) u.set(ATTR.message, u.value(s(beat.message)));
-    if (beat.meta !== undefined) u.set(ATTR.meta, u.value(s(JSON.stringify(beat.meta))));
-    if (beat.healthy) {
-      u.set(ATTR.recoveredAt, `if_not_exists(${u.name(ATTR.recoveredAt)}, ${u.value(n(now))})`);
-    } else {
-      u.set(ATTR.downSince, `if_not_exists(${u.name(ATTR.downSince)}, ${u.value(n(now))})`);
-      u.set(ATTR.downReason, `if_not_exists(${u.name(ATTR.downReason)}, ${u.value(s('fail'))})`);
-      u.remove(ATTR.recoveredAt);
-    }
-    this.setBeatTiming(u, beat);
-    const ls = u.name(ATTR.lastSeen);
-    // Beats of one device can land out of order (sent in parallel, retried): an older one must not
-    // move lastSeen and the deadline backwards. The condition costs no read unit.
-    const newest = `attribute_not_exists(${ls}) OR ${ls} <= ${u.value(n(now))}`;
+    const { update: u, condition: newest } = beatUpdate(beat);
     try {
       const result = await this.client.send(
         new UpdateItemCommand({
@@ -252,47 +131,6 @@ export class DynamoDbDeviceStore implements DeviceStore {
     );
     this.report('recordBeat', counted.ConsumedCapacity);
     return counted.Attributes ? recordFromItem(counted.Attributes) : null;
-  }
-
-  /**
-   * Interval, grace, span and deadline, each one DynamoDB addition at most, so that the beat needs
-   * no read whatever it changes. Mirrors `applyBeat` in the core.
-   */
-  private setBeatTiming(u: UpdateBuilder, beat: BeatWrite): void {
-    const now = beat.receivedAt;
-    const defaultIntervalMs = beat.defaultIntervalSeconds * 1000;
-    const defaultGraceMs = beat.defaultGraceSeconds === null ? null : beat.defaultGraceSeconds * 1000;
-    const intervalMs = beat.intervalSeconds === undefined ? undefined : beat.intervalSeconds * 1000;
-    const graceMs = beat.graceSeconds === undefined ? undefined : beat.graceSeconds * 1000;
-    // Placeholders are made on use: DynamoDB rejects declared names an expression does not use.
-    const iv = () => u.name(ATTR.intervalMs);
-    const gr = () => u.name(ATTR.explicitGraceMs);
-    const sp = () => u.name(ATTR.spanMs);
-    if (intervalMs !== undefined && graceMs !== undefined) {
-      u.set(ATTR.intervalMs, u.value(n(intervalMs)));
-      u.set(ATTR.explicitGraceMs, u.value(n(graceMs)));
-      u.set(ATTR.spanMs, u.value(n(intervalMs + graceMs)));
-      u.set(ATTR.deadline, u.value(n(now + intervalMs + graceMs)));
-    } else if (intervalMs !== undefined) {
-      // The grace is the stored explicit one, else the default, else it follows the new interval.
-      const fallbackGrace = u.value(n(defaultGraceMs ?? intervalMs));
-      u.set(ATTR.intervalMs, u.value(n(intervalMs)));
-      if (defaultGraceMs !== null) u.set(ATTR.explicitGraceMs, `if_not_exists(${gr()}, ${fallbackGrace})`);
-      u.set(ATTR.spanMs, `if_not_exists(${gr()}, ${fallbackGrace}) + ${u.value(n(intervalMs))}`);
-      u.set(ATTR.deadline, `if_not_exists(${gr()}, ${fallbackGrace}) + ${u.value(n(now + intervalMs))}`);
-    } else if (graceMs !== undefined) {
-      const storedInterval = `if_not_exists(${iv()}, ${u.value(n(defaultIntervalMs))})`;
-      u.set(ATTR.intervalMs, storedInterval);
-      u.set(ATTR.explicitGraceMs, u.value(n(graceMs)));
-      u.set(ATTR.spanMs, `${storedInterval} + ${u.value(n(graceMs))}`);
-      u.set(ATTR.deadline, `${storedInterval} + ${u.value(n(now + graceMs))}`);
-    } else {
-      const defaultSpan = u.value(n(defaultIntervalMs + (defaultGraceMs ?? defaultIntervalMs)));
-      u.set(ATTR.intervalMs, `if_not_exists(${iv()}, ${u.value(n(defaultIntervalMs))})`);
-      if (defaultGraceMs !== null) u.set(ATTR.explicitGraceMs, `if_not_exists(${gr()}, ${u.value(n(defaultGraceMs))})`);
-      u.set(ATTR.spanMs, `if_not_exists(${sp()}, ${defaultSpan})`);
-      u.set(ATTR.deadline, `if_not_exists(${sp()}, ${defaultSpan}) + ${u.value(n(now))}`);
-    }
   }
 
   async *scanSegment(segment: number, totalSegments: number): AsyncIterable<readonly DeviceRecord[]> {
@@ -494,19 +332,4 @@ export class DynamoDbDeviceStore implements DeviceStore {
     const counts = JSON.parse(str(item, ATTR.summaryCounts) ?? '{}') as Partial<FleetSummary['counts']>;
     return { lastSweepAt: at, counts: { new: counts.new ?? 0, up: counts.up ?? 0, down: counts.down ?? 0, paused: counts.paused ?? 0 } };
   }
-}
-
-function encodeCursor(last: DeviceRecord): string {
-  return Buffer.from(JSON.stringify({ k: last.deviceId }), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): Item {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    const key = (parsed as { k?: unknown }).k;
-    if (typeof key === 'string' && key.length > 0 && key.length <= 128) return { [PARTITION_KEY]: s(key) };
-  } catch {
-    // fall through
-  }
-  throw new InvalidCursorError();
 }
