@@ -13,7 +13,7 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { PARTITION_KEY, TTL_ATTRIBUTE } from '../../lambdas/adapters/device-table-schema';
+import { PARTITION_KEY, TTL_ATTRIBUTE } from '../../lambdas/adapters/dynamodb/table-schema';
 import { HeartbeatMonitor } from '../../lib/heartbeat-monitor';
 import { buildHeartbeatStack, logicalId, testApp } from './support';
 
