@@ -5,6 +5,7 @@
  * Any number of sweepers may run at once: state changes and alert claims are conditional writes.
  */
 import { deviceDownAlert, deviceUpAlert, fleetDownAlert, type Alert, type DeviceDownAlert, type DeviceUpAlert } from './alerts';
+import { isCanary } from './canary';
 import { TaskPool } from './concurrency';
 import { statusOf, type AlertLease, type DeviceRecord, type MonitorSettings } from './model';
 import type { AlertPublisher, Clock, DeviceStore, FleetSummary, Logger } from './ports';
@@ -118,6 +119,7 @@ export class Sweeper {
       for await (const page of store.scanSegment(segment, this.options.segments)) {
         for (const device of page) {
           devicesRead++;
+          if (isCanary(device.deviceId)) continue; // the doctor's canary: never alerts, never counted
           counts[statusOf(device)]++;
           const task = classifyForSweep(device, startedAt);
           if (task === 'lapse') {
