@@ -224,9 +224,10 @@ export class HeartbeatMonitor extends Construct {
     this.sweeperFunction.bindTable(this.table, ['dynamodb:Scan', 'dynamodb:UpdateItem']);
     this.alertTopic.grantPublish(this.sweeperFunction);
 
+    const sweepEvery = Duration.minutes(1);
     new events.Rule(this, 'SweepSchedule', {
       description: 'Runs the heartbeat sweep every minute',
-      schedule: events.Schedule.rate(Duration.minutes(1)),
+      schedule: events.Schedule.rate(sweepEvery),
       targets: [new targets.LambdaFunction(this.sweeperFunction, { retryAttempts: 0 })],
     });
 
@@ -236,7 +237,8 @@ export class HeartbeatMonitor extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(10),
       logRetention,
-      environment: common,
+      // The health route reports the sweep period, so `heartbeat doctor` can tell a stopped sweep from a slow one.
+      environment: { ...common, SWEEP_EVERY_SECONDS: String(sweepEvery.toSeconds()) },
     });
     this.managementFunction.bindTable(this.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']);
 

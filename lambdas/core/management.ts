@@ -89,20 +89,32 @@ export function applyPatch(previous: DeviceRecord, patch: DevicePatchBody, now: 
 export interface HealthView {
   readonly ok: boolean;
   readonly lastSweepAt: string | null;
+  /** Seconds between sweeps, so a watcher (`heartbeat doctor`) can tell a stopped sweep from a slow one; null when unknown. */
+  readonly sweepEverySeconds: number | null;
   readonly devices: { readonly new: number; readonly up: number; readonly down: number; readonly paused: number };
 }
 
-export function healthView(summary: FleetSummary | null): HealthView {
+/** The health answer from the summary the sweep wrote (null before the first sweep). */
+export function healthView(summary: FleetSummary | null, sweepEverySeconds: number | null = null): HealthView {
   return {
     ok: true,
     lastSweepAt: summary ? new Date(summary.lastSweepAt).toISOString() : null,
+    sweepEverySeconds,
     devices: summary?.counts ?? { new: 0, up: 0, down: 0, paused: 0 },
   };
 }
 
 /** Operator actions on the fleet. */
 export class FleetManager {
-  constructor(private readonly deps: { readonly store: DeviceStore; readonly clock: Clock; readonly settings: MonitorSettings }) {}
+  constructor(
+    private readonly deps: {
+      readonly store: DeviceStore;
+      readonly clock: Clock;
+      readonly settings: MonitorSettings;
+      /** The sweep period the health answer reports; unknown when absent. */
+      readonly sweepEverySeconds?: number | null;
+    },
+  ) {}
 
   async get(deviceId: string): Promise<DeviceView | null> {
     const device = await this.deps.store.getDevice(deviceId);
@@ -132,6 +144,6 @@ export class FleetManager {
   }
 
   async health(): Promise<HealthView> {
-    return healthView(await this.deps.store.readSummary());
+    return healthView(await this.deps.store.readSummary(), this.deps.sweepEverySeconds ?? null);
   }
 }

@@ -35,3 +35,9 @@ export function lambdaSettings(env: Env): MonitorSettings {
 export function sweepSegments(env: Env): number {
   return integerSetting('SWEEP_SEGMENTS', env.SWEEP_SEGMENTS, { min: 1, max: 1000 }, 4);
 }
+
+/** Seconds between sweeps as the stack schedules them, reported by the health route; null when the stack does not say. */
+export function sweepEverySeconds(env: Env): number | null {
+  if (env.SWEEP_EVERY_SECONDS === undefined) return null;
+  return integerSetting('SWEEP_EVERY_SECONDS', env.SWEEP_EVERY_SECONDS, { min: 1, max: 86_400 }, 60);
+}

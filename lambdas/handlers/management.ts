@@ -4,13 +4,18 @@ import { DynamoDbDeviceStore } from '../adapters/dynamodb/device-store';
 import { jsonLogger } from '../adapters/json-logger';
 import { systemClock } from '../adapters/system-clock';
 import { FleetManager } from '../core/management';
-import { lambdaSettings, requireEnv } from './lambda-config';
+import { lambdaSettings, requireEnv, sweepEverySeconds } from './lambda-config';
 import { createManagementApi, trustIamAuthorizer } from './management-api';
 
 const store = new DynamoDbDeviceStore({ client: new DynamoDBClient({}), tableName: requireEnv(process.env, 'TABLE_NAME') });
 
 export const handler = createManagementApi({
-  manager: new FleetManager({ store, clock: systemClock, settings: lambdaSettings(process.env) }),
+  manager: new FleetManager({
+    store,
+    clock: systemClock,
+    settings: lambdaSettings(process.env),
+    sweepEverySeconds: sweepEverySeconds(process.env),
+  }),
   authorize: trustIamAuthorizer,
   logger: jsonLogger(),
 });

@@ -111,7 +111,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
         ...(settings.minBeatSpacingSeconds > 0 ? { throttle: minSpacingThrottle(settings.minBeatSpacingSeconds, clock) } : {}),
       }),
       management: createManagementApi({
-        manager: new FleetManager({ store, clock, settings: monitor }),
+        manager: new FleetManager({ store, clock, settings: monitor, sweepEverySeconds: settings.sweepSeconds }),
         authorize: adminTokenAuthorizer(adminToken),
         logger,
       }),

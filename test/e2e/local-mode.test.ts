@@ -256,7 +256,12 @@ describe('local mode', () => {
     await sweptAfter(mark);
     const health = await call('GET', '/v1/health');
     expect(health.status).toBe(200);
-    expect(health.body).toEqual({ ok: true, lastSweepAt: expect.any(String), devices: expect.objectContaining({ up: expect.any(Number), down: expect.any(Number), paused: expect.any(Number) }) });
+    expect(health.body).toEqual({
+      ok: true,
+      lastSweepAt: expect.any(String),
+      sweepEverySeconds: 1,
+      devices: expect.objectContaining({ up: expect.any(Number), down: expect.any(Number), paused: expect.any(Number) }),
+    });
     // e2e-fail is down; e2e-paused and m-4 are paused; e2e-down is up again.
     expect(health.body.devices.down).toBeGreaterThanOrEqual(1);
     expect(health.body.devices.paused).toBe(2);

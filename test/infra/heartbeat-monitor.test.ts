@@ -27,6 +27,17 @@ describe('HeartbeatMonitor defaults', () => {
     }
   });
 
+  it('tells the management function the sweep period (60 s), which the health route reports', () => {
+    // Prepare
+    const { monitor, template } = build();
+    // Act
+    const management = template.findResources('AWS::Lambda::Function', { Properties: { Role: { 'Fn::GetAtt': [roleIdOf(monitor.managementFunction), 'Arn'] } } });
+    // Assess
+    expect(Object.values(management)).toHaveLength(1);
+    expect(Object.values(management)[0]).toMatchObject({ Properties: { Environment: { Variables: { SWEEP_EVERY_SECONDS: '60' } } } });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+  });
+
   it('exposes its resources as properties, with an apiUrl on the default stage', () => {
     const { monitor } = build();
     expect(monitor.table).toBeDefined();

@@ -163,7 +163,7 @@ describe('management routes', () => {
   it('keeps /v1/health public but free of device ids', async () => {
     const health = await live().client.call('GET', '/v1/health');
     expect(health.status).toBe(200);
-    expect(Object.keys(health.body).sort()).toEqual(['devices', 'lastSweepAt', 'ok']);
+    expect(Object.keys(health.body).sort()).toEqual(['devices', 'lastSweepAt', 'ok', 'sweepEverySeconds']);
     expect(health.text).not.toContain('safety-victim');
   });
 });
