@@ -1,0 +1,202 @@
+/**
+ * Proves the shipped device clients (clients/*) against one real local-mode server shared by this
+ * file: each client is run as a device runs it, through a scripted proxy on 127.0.0.1 that counts
+ * connections, sees every request, and can answer 503, 429 or nothing at all before it forwards.
+ * What a beat did is checked through the management API and <data dir>/alerts.jsonl, never
+ * through the client's own claims. Backoff and timeouts are cut to fractions of a second by flags.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanUp, startLocalMode, tempDir, until, type LocalModeProcess } from '../e2e/support/local-process';
+import { NODE_CLIENT, PYTHON_CLIENT, runClient, type DeviceClient } from './support/device-clients';
+import { startTestProxy, type Step, type TestProxy } from './support/test-proxy';
+import { deviceToken } from '../../lambdas/core/tokens';
+
+let server: LocalModeProcess | undefined;
+let dataDir: string | undefined;
+
+function live(): LocalModeProcess {
+  if (!server) throw new Error('local mode is not running');
+  return server;
+}
+
+beforeAll(async () => {
+  dataDir = tempDir('heartbeat-clients');
+  server = await startLocalMode({ dataDir, args: ['--sweep-every', '1'] });
+});
+afterAll(async () => {
+  await cleanUp(server, dataDir);
+});
+
+function tokenFor(deviceId: string): string {
+  const secret = (JSON.parse(readFileSync(join(live().dataDir, 'signing-secret.json'), 'utf8')) as { current: string }).current;
+  return deviceToken(secret, deviceId);
+}
+
+/** The device as the management API shows it, or null when it has no record. */
+async function device(deviceId: string): Promise<Record<string, unknown> | null> {
+  const response = await fetch(`${live().url}/v1/devices/${deviceId}`, { headers: { authorization: `Bearer ${live().adminToken}` } });
+  if (response.status === 404) return null;
+  expect(response.status).toBe(200);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+function alertsOf(deviceId: string): Record<string, unknown>[] {
+  let text = '';
+  try {
+    text = readFileSync(join(live().dataDir, 'alerts.jsonl'), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((alert) => alert.deviceId === deviceId);
+}
+
+/** Runs `run` with a fresh proxy in front of local mode, closing the proxy afterwards. */
+async function withProxy<T>(steps: readonly Step[], run: (proxy: TestProxy) => Promise<T>): Promise<T> {
+  const proxy = await startTestProxy(live().url);
+  proxy.script(steps);
+  try {
+    return await run(proxy);
+  } finally {
+    await proxy.close();
+  }
+}
+
+/** The flags every test passes: who the device is, where the service is, and no start-up jitter. */
+const deviceFlags = (proxy: TestProxy, deviceId: string, token = tokenFor(deviceId)) => ['--url', proxy.url, '--device', deviceId, '--token', token, '--jitter', '0'];
+
+const RETRY_LINE = /retry (\d+)\/(\d+) in ([\d.]+)s \(backoff cap ([\d.]+)s\)/g;
+const BEAT_FIELDS = new Set(['status', 'interval', 'grace', 'message', 'meta']);
+
+function describeClient(client: DeviceClient): void {
+  describe(`${client.name} client`, () => {
+    const id = (what: string) => `${client.name}-${what}`;
+
+    it('sends one beat with interval, grace, status and message, and no clock of its own; the service records it', async () => {
+      // Prepare
+      const deviceId = id('recorded');
+      const message = 'fw 1.2.3 ✓ Grüße 😀';
+      // Act
+      const { run, proxy } = await withProxy([], async (proxy) => ({ run: await runClient(client, [...deviceFlags(proxy, deviceId), '--interval', '30', '--grace', '10', '--message', message]), proxy }));
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      expect(proxy.requests()).toHaveLength(1);
+      const sent = proxy.requests()[0];
+      expect(sent?.method).toBe('POST');
+      expect(sent?.path).toBe(`/v1/heartbeats/${deviceId}`);
+      expect(sent?.headers['content-type']).toMatch(/^application\/json/);
+      const body = JSON.parse(sent?.body ?? '') as Record<string, unknown>;
+      expect(body).toEqual({ status: 'ok', interval: 30, grace: 10, message });
+      expect(Object.keys(body).every((field) => BEAT_FIELDS.has(field))).toBe(true);
+      expect(await device(deviceId)).toMatchObject({ deviceId, status: 'up', beats: 1, interval: 30, grace: 10, message });
+    });
+
+    it('--fail sends status fail, and the service raises device.down for it', async () => {
+      // Prepare
+      const deviceId = id('fails');
+      // Act
+      const run = await withProxy([], (proxy) => runClient(client, [...deviceFlags(proxy, deviceId), '--fail', '--message', 'disk full']));
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      const down = await until('a device.down alert', () => alertsOf(deviceId).find((alert) => alert.type === 'device.down'), 15_000);
+      expect(down).toMatchObject({ deviceId, reason: 'fail' });
+      expect(await device(deviceId)).toMatchObject({ status: 'down', message: 'disk full' });
+    });
+
+    it('a wrong token exits non-zero with the service\'s 401 message, and is not retried', async () => {
+      // Prepare
+      const deviceId = id('wrong-token');
+      const direct = await fetch(`${live().url}/v1/heartbeats/${deviceId}`, { method: 'POST', headers: { authorization: 'Bearer not-the-token' } });
+      const expected = ((await direct.json()) as { error: { message: string } }).error.message;
+      // Act
+      const { run, requests } = await withProxy([], async (proxy) => ({ run: await runClient(client, [...deviceFlags(proxy, deviceId, 'not-the-token'), '--backoff', '0.05']), requests: proxy.requests().length }));
+      // Assess
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('401');
+      expect(run.stderr).toContain(expected);
+      expect(run.stderr).not.toMatch(/retry/i);
+      expect(requests).toBe(1);
+      expect(await device(deviceId)).toBeNull();
+    });
+
+    it('retries two 503 answers with exponential backoff and full jitter, then succeeds', async () => {
+      // Prepare
+      const deviceId = id('retried');
+      const unavailable: Step = { kind: 'answer', status: 503 };
+      // Act
+      const { run, requests } = await withProxy([unavailable, unavailable], async (proxy) => ({
+        run: await runClient(client, [...deviceFlags(proxy, deviceId), '--backoff', '0.2', '--retries', '5']),
+        requests: [...proxy.requests()],
+      }));
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      expect(requests.map((request) => request.answer)).toEqual(['scripted 503', 'scripted 503', 'forwarded 200']);
+      const retries = [...run.stderr.matchAll(RETRY_LINE)].map((match) => ({ delay: Number(match[3]), cap: Number(match[4]) }));
+      expect(retries.map((retry) => retry.cap)).toEqual([0.2, 0.4]); // the ceiling doubles: growing delays
+      for (const [index, retry] of retries.entries()) {
+        expect(retry.delay).toBeLessThanOrEqual(retry.cap);
+        const gap = (requests[index + 1]?.at ?? 0) - (requests[index]?.at ?? 0);
+        expect(gap).toBeGreaterThanOrEqual(retry.delay * 1000 - 5); // the printed wait was really waited
+      }
+      expect(await device(deviceId)).toMatchObject({ status: 'up', beats: 1 });
+    });
+
+    it('honours Retry-After on a 429 instead of its own shorter backoff', async () => {
+      // Prepare
+      const deviceId = id('retry-after');
+      const throttled: Step = { kind: 'answer', status: 429, headers: { 'retry-after': '1' }, body: JSON.stringify({ error: { code: 'throttled', message: 'Too many beats.' } }) };
+      // Act
+      const { run, requests } = await withProxy([throttled], async (proxy) => ({
+        run: await runClient(client, [...deviceFlags(proxy, deviceId), '--backoff', '0.01']),
+        requests: [...proxy.requests()],
+      }));
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      expect(requests.map((request) => request.answer)).toEqual(['scripted 429', 'forwarded 200']);
+      expect((requests[1]?.at ?? 0) - (requests[0]?.at ?? 0)).toBeGreaterThanOrEqual(990);
+      expect(run.stderr).toContain('Retry-After');
+    });
+
+    it('gives up on a server that never answers after the configured timeout, and retries', async () => {
+      // Prepare
+      const deviceId = id('timeout');
+      // Act
+      const { run, requests } = await withProxy([{ kind: 'silence' }], async (proxy) => ({
+        run: await runClient(client, [...deviceFlags(proxy, deviceId), '--timeout', '1', '--backoff', '0.05', '--retries', '2']),
+        requests: [...proxy.requests()],
+      }));
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/timed out/i);
+      expect(requests.map((request) => request.answer)).toEqual(['silence', 'forwarded 200']);
+      const waited = (requests[1]?.at ?? 0) - (requests[0]?.at ?? 0);
+      expect(waited).toBeGreaterThanOrEqual(950); // not before the timeout ...
+      expect(waited).toBeLessThan(1000 + 50 + 2000); // ... and not long after it (cap 0.05 s, slack for a busy machine)
+    });
+
+    it(`over 5 beats with --every, ${client.keepsConnection ? 'uses one TCP connection' : 'opens one connection per beat (documented: one curl process per beat)'}`, async () => {
+      // Prepare
+      const deviceId = id('keepalive');
+      // Act
+      const { run, requests, connections } = await withProxy([], async (proxy) => ({
+        run: await runClient(client, [...deviceFlags(proxy, deviceId), '--every', '1', '--count', '5']),
+        requests: [...proxy.requests()],
+        connections: proxy.connections(),
+      }));
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      expect(requests.map((request) => request.answer)).toEqual(Array(5).fill('forwarded 200'));
+      expect(connections).toBe(client.keepsConnection ? 1 : 5);
+      expect(new Set(requests.map((request) => request.connection)).size).toBe(connections);
+      expect(await device(deviceId)).toMatchObject({ status: 'up', beats: 5 });
+    });
+  });
+}
+
+describeClient(PYTHON_CLIENT);
+describeClient(NODE_CLIENT);
