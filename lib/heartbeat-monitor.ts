@@ -250,6 +250,8 @@ export class HeartbeatMonitor extends Construct {
       logRetention,
     });
     this.apiUrl = this.api.url;
+    // The emails the sweep publishes tell a person how to pause a device on this API.
+    this.sweeperFunction.addEnvironment('API_URL', this.apiUrl);
 
     this.alarms = new HeartbeatAlarms(this, 'Alarms', {
       ingestFunction: this.ingestFunction,

@@ -1,15 +1,18 @@
 /**
  * AlertPublisher on SNS: one message per alert with the contract's Subject, Message and
  * MessageAttributes, sent with PublishBatch (10 per call) so an alert storm costs a tenth of the calls.
+ * Each message is published with `MessageStructure: "json"`: the alert JSON for machines (`default`),
+ * and readable text for `email` and `sms` subscribers.
  */
 import { PublishBatchCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
+import { snsMessage, type RenderOptions } from '../core/alert-rendering';
 import { alertAttributes, alertSubject, type Alert } from '../core/alerts';
 import type { AlertPublisher } from '../core/ports';
 
 const BATCH_SIZE = 10;
 
 export class SnsAlertPublisher implements AlertPublisher {
-  constructor(private readonly options: { readonly client: SNSClient; readonly topicArn: string }) {}
+  constructor(private readonly options: { readonly client: SNSClient; readonly topicArn: string; readonly render: RenderOptions }) {}
 
   async publish(alerts: readonly Alert[]) {
     const delivered = new Set<Alert>();
@@ -20,12 +23,7 @@ export class SnsAlertPublisher implements AlertPublisher {
         const result = await this.options.client.send(
           new PublishBatchCommand({
             TopicArn: this.options.topicArn,
-            PublishBatchRequestEntries: batch.map((alert, index) => ({
-              Id: String(index),
-              Subject: alertSubject(alert),
-              Message: JSON.stringify(alert),
-              MessageAttributes: toMessageAttributes(alertAttributes(alert)),
-            })),
+            PublishBatchRequestEntries: batch.map((alert, index) => snsEntry(alert, index, this.options.render)),
           }),
         );
         for (const ok of result.Successful ?? []) {
@@ -42,6 +40,20 @@ export class SnsAlertPublisher implements AlertPublisher {
     }
     return { delivered, failures };
   }
+}
+
+/**
+ * One PublishBatch entry. Its `Message` (the JSON envelope with `default`, `email` and `sms`) is what
+ * counts against SNS's 256 KiB limit, not the bare alert JSON.
+ */
+export function snsEntry(alert: Alert, index: number, render: RenderOptions) {
+  return {
+    Id: String(index),
+    Subject: alertSubject(alert),
+    Message: snsMessage(alert, render),
+    MessageStructure: 'json',
+    MessageAttributes: toMessageAttributes(alertAttributes(alert)),
+  };
 }
 
 function toMessageAttributes(attributes: Record<string, string>): Record<string, MessageAttributeValue> {

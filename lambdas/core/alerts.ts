@@ -14,7 +14,7 @@ export interface DeviceDownAlert {
   readonly reason: DownReason;
   readonly interval: number;
   readonly grace: number;
-  /** The device's last message, for a `fail` (absent otherwise). */
+  /** The device's last message: always for a `fail`, and for a timeout when the device ever sent one. */
   readonly message?: string | null;
 }
 
@@ -33,6 +33,22 @@ export interface DeviceUpAlert {
   readonly grace: number;
 }
 
+/** A reminder: the device is still down, `repeatEvery` seconds after the last word about it. */
+export interface DeviceStillDownAlert {
+  readonly type: 'device.still_down';
+  readonly incidentId: string;
+  readonly deviceId: string;
+  readonly group: string | null;
+  readonly lastSeen: string | null;
+  readonly detectedAt: string;
+  readonly downSince: string;
+  readonly downForSeconds: number;
+  /** 1 for the first reminder of an outage, 2 for the next, ... */
+  readonly reminder: number;
+  /** The device's last message, when it sent one. */
+  readonly message?: string | null;
+}
+
 /** Many devices of one group went down in one sweep: one message in place of one each. */
 export interface FleetDownAlert {
   readonly type: 'fleet.down';
@@ -44,7 +60,7 @@ export interface FleetDownAlert {
   readonly detectedAt: string;
 }
 
-export type Alert = DeviceDownAlert | DeviceUpAlert | FleetDownAlert;
+export type Alert = DeviceDownAlert | DeviceUpAlert | DeviceStillDownAlert | FleetDownAlert;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -64,7 +80,7 @@ export function deviceDownAlert(device: DeviceRecord, detectedAt: number): Devic
     reason,
     interval: device.intervalSeconds,
     grace: graceSeconds(device),
-    ...(reason === 'fail' ? { message: device.message } : {}),
+    ...(reason === 'fail' || device.message !== null ? { message: device.message } : {}),
   };
 }
 
@@ -128,6 +144,8 @@ export function alertSubject(alert: Alert): string {
     }
     case 'device.up':
       return fit('UP ', alert.deviceId, `: back after ${formatDuration(alert.downForSeconds)}`);
+    case 'device.still_down':
+      return fit('STILL DOWN ', alert.deviceId, `: down for ${formatDuration(alert.downForSeconds)}`);
     case 'fleet.down':
       return fit('FLEET DOWN ', alert.group ?? '(no group)', `: ${alert.count} devices down`);
   }

@@ -12,7 +12,12 @@ import { createSweepJob } from './sweeper-job';
 const sweeper = new Sweeper(
   {
     store: new DynamoDbDeviceStore({ client: new DynamoDBClient({}), tableName: requireEnv(process.env, 'TABLE_NAME') }),
-    publisher: new SnsAlertPublisher({ client: new SNSClient({}), topicArn: requireEnv(process.env, 'ALERT_TOPIC_ARN') }),
+    publisher: new SnsAlertPublisher({
+      client: new SNSClient({}),
+      topicArn: requireEnv(process.env, 'ALERT_TOPIC_ARN'),
+      // The pause command in emails names the deployed API.
+      render: { serviceUrl: requireEnv(process.env, 'API_URL') },
+    }),
     clock: systemClock,
     settings: lambdaSettings(process.env),
     logger: jsonLogger(),

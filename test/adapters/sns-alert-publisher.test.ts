@@ -7,9 +7,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Alert, DeviceDownAlert } from '../../lambdas/core/alerts';
 import { SnsAlertPublisher } from '../../lambdas/adapters/sns-alert-publisher';
+import { emailBody, smsText } from '../../lambdas/core/alert-rendering';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:alerts';
+const API = 'https://abc123.execute-api.eu-west-1.amazonaws.com/';
 const sns = mockClient(SNSClient);
+const publisher = () => new SnsAlertPublisher({ client: new SNSClient({ region: 'eu-west-1' }), topicArn: TOPIC, render: { serviceUrl: API } });
 
 function down(deviceId: string, group: string | null = 'plant-a'): DeviceDownAlert {
   return {
@@ -22,19 +25,30 @@ function down(deviceId: string, group: string | null = 'plant-a'): DeviceDownAle
 describe('SnsAlertPublisher', () => {
   beforeEach(() => sns.reset());
 
-  it('publishes Subject, the JSON Message and filterable MessageAttributes', async () => {
+  it('publishes Subject, a json-structured Message (alert JSON, email, sms) and filterable MessageAttributes', async () => {
+    // Prepare
     sns.on(PublishBatchCommand).resolves({ Successful: [{ Id: '0' }], Failed: [] });
     const alert = down('sensor-42');
-    const result = await new SnsAlertPublisher({ client: new SNSClient({ region: 'eu-west-1' }), topicArn: TOPIC }).publish([alert]);
 
+    // Act
+    const result = await publisher().publish([alert]);
+
+    // Assess
     expect(result.delivered.has(alert)).toBe(true);
     const input = sns.commandCalls(PublishBatchCommand)[0]?.args[0].input;
     expect(input?.TopicArn).toBe(TOPIC);
+    const message = JSON.parse(input?.PublishBatchRequestEntries?.[0]?.Message ?? '{}') as Record<string, string>;
+    expect(Object.keys(message).sort()).toEqual(['default', 'email', 'sms']);
+    expect(JSON.parse(message.default ?? '')).toEqual(alert);
+    expect(message.email).toBe(emailBody(alert, { serviceUrl: API }));
+    expect(message.email).toContain(`npx heartbeat pause sensor-42 --url ${API}`);
+    expect(message.sms).toBe(smsText(alert));
     expect(input?.PublishBatchRequestEntries).toEqual([
       {
         Id: '0',
         Subject: 'DOWN sensor-42: silent for 5m 05s',
-        Message: JSON.stringify(alert),
+        Message: expect.any(String),
+        MessageStructure: 'json',
         MessageAttributes: {
           event: { DataType: 'String', StringValue: 'device.down' },
           deviceId: { DataType: 'String', StringValue: 'sensor-42' },
@@ -47,7 +61,7 @@ describe('SnsAlertPublisher', () => {
   it('leaves out the group attribute when the device has none, and deviceId for a fleet.down', async () => {
     sns.on(PublishBatchCommand).resolves({ Successful: [{ Id: '0' }, { Id: '1' }] });
     const fleet: Alert = { type: 'fleet.down', group: 'plant-a', count: 2, deviceIds: ['a', 'b'], incidentIds: ['a:x', 'b:x'], detectedAt: '2026-11-25T10:00:00.000Z' };
-    await new SnsAlertPublisher({ client: new SNSClient({ region: 'eu-west-1' }), topicArn: TOPIC }).publish([down('solo', null), fleet]);
+    await publisher().publish([down('solo', null), fleet]);
     const entries = sns.commandCalls(PublishBatchCommand)[0]?.args[0].input.PublishBatchRequestEntries ?? [];
     expect(Object.keys(entries[0]?.MessageAttributes ?? {})).toEqual(['event', 'deviceId']);
     expect(entries[1]?.MessageAttributes).toEqual({ event: { DataType: 'String', StringValue: 'fleet.down' }, group: { DataType: 'String', StringValue: 'plant-a' } });
@@ -56,7 +70,7 @@ describe('SnsAlertPublisher', () => {
   it('sends 25 alerts in 3 batches of at most 10', async () => {
     sns.on(PublishBatchCommand).callsFake((input) => ({ Successful: input.PublishBatchRequestEntries.map((e: { Id: string }) => ({ Id: e.Id })) }));
     const alerts = Array.from({ length: 25 }, (_, i) => down(`d-${i}`));
-    const result = await new SnsAlertPublisher({ client: new SNSClient({ region: 'eu-west-1' }), topicArn: TOPIC }).publish(alerts);
+    const result = await publisher().publish(alerts);
     const sizes = sns.commandCalls(PublishBatchCommand).map((c) => c.args[0].input.PublishBatchRequestEntries?.length);
     expect(sizes).toEqual([10, 10, 5]);
     expect(result.delivered.size).toBe(25);
@@ -67,7 +81,7 @@ describe('SnsAlertPublisher', () => {
       .resolvesOnce({ Successful: [{ Id: '0' }], Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false, Message: 'try again' }] })
       .rejectsOnce(new Error('network down'));
     const alerts = Array.from({ length: 12 }, (_, i) => down(`d-${i}`));
-    const result = await new SnsAlertPublisher({ client: new SNSClient({ region: 'eu-west-1' }), topicArn: TOPIC }).publish(alerts);
+    const result = await publisher().publish(alerts);
     expect(result.delivered.size).toBe(1);
     expect(result.failures.map((f) => f.alert.type === 'device.down' && f.alert.deviceId)).toEqual(['d-1', 'd-10', 'd-11']);
     expect(result.failures[0]?.error).toMatch(/InternalError/);

@@ -207,7 +207,7 @@ describe('Lambda functions', () => {
     });
   });
 
-  it('configures the sweeper with the alert topic, segments and storm threshold, at most 2 at a time', () => {
+  it('configures the sweeper with the alert topic, the API URL for emails, segments and storm threshold, at most 2 at a time', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: { 'Fn::GetAtt': [ids.sweeperRole, 'Arn'] },
       Environment: {
@@ -215,6 +215,7 @@ describe('Lambda functions', () => {
           NODE_OPTIONS: '--enable-source-maps',
           TABLE_NAME: { Ref: ids.table },
           ALERT_TOPIC_ARN: { Ref: ids.alertTopic },
+          API_URL: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
           SWEEP_SEGMENTS: '4',
           STORM_THRESHOLD: '25',
           DEFAULT_INTERVAL_SECONDS: '60',
