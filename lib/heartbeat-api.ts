@@ -93,11 +93,10 @@ export class HeartbeatApi extends Construct {
 
     // Devices: no gateway authorizer. The ingest handler checks the HMAC device token itself, which
     // costs no extra invocation and no database read. ANY answers 405 for other methods.
-    const deviceRoutes = this.api.addRoutes({
-      path: '/v1/heartbeats/{deviceId}',
-      methods: [apigw.HttpMethod.POST, apigw.HttpMethod.ANY],
-      integration: ingest,
-    });
+    // Batches carry one device token per entry, checked the same way.
+    const deviceRoutes = ['/v1/heartbeats/{deviceId}', '/v1/heartbeats'].flatMap((routePath) =>
+      this.api.addRoutes({ path: routePath, methods: [apigw.HttpMethod.POST, apigw.HttpMethod.ANY], integration: ingest }),
+    );
     // Acknowledged on the route resources themselves, not the route constructs, whose children
     // (Lambda permissions, the integration) the rule does not concern.
     for (const route of deviceRoutes) {

@@ -1,13 +1,19 @@
 /**
- * `POST /v1/heartbeats/{deviceId}`: event in, contract answer out. It translates; the core decides.
- * Checks run in the contract's order, so the first applicable error wins and nothing is written on a 4xx.
+ * The device routes: `POST /v1/heartbeats/{deviceId}` (one beat) and `POST /v1/heartbeats` (a batch).
+ * Event in, contract answer out: it translates; the core decides. Checks run in the contract's
+ * order, so the first applicable error wins and nothing is written on a 4xx.
+ *
+ * The same handler serves API Gateway (payload v2, with path parameters) and a Lambda function URL
+ * (the same payload shape, but no routing): the route is taken from the raw path when API Gateway
+ * did not name it.
  */
-import type { HeartbeatRecorder } from '../core/heartbeat';
+import { checkBatchEntry, parseBatch, BATCH_LIMITS, type CheckedEntry } from '../core/batch';
+import type { BeatResult, HeartbeatRecorder } from '../core/heartbeat';
 import { LIMITS } from '../core/model';
 import type { Logger, SigningSecretSource } from '../core/ports';
-import { bearerToken, verifyDeviceToken } from '../core/tokens';
+import { bearerToken, verifyDeviceToken, type SigningSecrets } from '../core/tokens';
 import { BEAT_BODY, isValidDeviceId, parseJson, validateObject, type BeatBody } from '../core/validation';
-import { bodyBytes, decodeUtf8, errorResponse, header, internalError, isJsonUtf8, jsonResponse, method, type HttpEvent, type HttpHandler } from './http';
+import { bodyBytes, decodeUtf8, errorResponse, header, internalError, isJsonUtf8, jsonResponse, method, type HttpEvent, type HttpHandler, type HttpResult } from './http';
 
 /** Optional local throttle: answers how many seconds to wait, or 0 to accept. */
 export type BeatThrottle = (deviceId: string) => number;
@@ -24,13 +30,54 @@ const UNAUTHORIZED = () =>
     'www-authenticate': 'Bearer',
   });
 
+const BATCH_PATH = '/v1/heartbeats';
+const SINGLE_PREFIX = `${BATCH_PATH}/`;
+
+/** The 200 body of a recorded beat. */
+function beatAnswer(result: BeatResult) {
+  return {
+    deviceId: result.deviceId,
+    status: result.status,
+    lastSeen: new Date(result.lastSeen).toISOString(),
+    deadline: new Date(result.deadline).toISOString(),
+  };
+}
+
+/** The device id of a single-beat request: API Gateway's path parameter, else the raw path's last segment. */
+function singleDeviceId(event: HttpEvent): string | undefined {
+  const fromRoute = event.pathParameters?.deviceId;
+  if (fromRoute !== undefined) return fromRoute;
+  const segment = event.rawPath.slice(SINGLE_PREFIX.length);
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The body as a parsed JSON text, or the answer that refuses it (415 or 400). */
+function readJsonBody(event: HttpEvent, bytes: Buffer, mediaTypeHint: string): { ok: true; value: unknown } | { ok: false; result: HttpResult } {
+  if (!isJsonUtf8(header(event, 'content-type'))) return { ok: false, result: errorResponse(415, 'unsupported_media_type', mediaTypeHint) };
+  const text = decodeUtf8(bytes);
+  if (text === null) return { ok: false, result: errorResponse(400, 'invalid_body', 'The body is not valid UTF-8.') };
+  const parsed = parseJson(text);
+  if (!parsed.ok) return { ok: false, result: errorResponse(400, 'invalid_body', parsed.message) };
+  return { ok: true, value: parsed.value };
+}
+
 /** Builds the ingest handler around its dependencies (one composition root per runtime). */
 export function createIngestApi(deps: IngestApiDeps): HttpHandler {
-  return async (event: HttpEvent) => {
-    if (method(event) !== 'POST') {
-      return errorResponse(405, 'method_not_allowed', 'Heartbeats are sent with POST.', { allow: 'POST' });
+  const signingSecrets = async (): Promise<SigningSecrets | null> => {
+    try {
+      return await deps.secrets.signingSecrets();
+    } catch (error) {
+      deps.logger.error('signing secrets unavailable', { error: String(error) });
+      return null;
     }
-    const deviceId = event.pathParameters?.deviceId;
+  };
+
+  const single = async (event: HttpEvent): Promise<HttpResult> => {
+    const deviceId = singleDeviceId(event);
     if (!isValidDeviceId(deviceId)) {
       return errorResponse(400, 'invalid_device_id', 'The device id must be 1-128 characters of A-Z a-z 0-9 . _ : -');
     }
@@ -39,22 +86,14 @@ export function createIngestApi(deps: IngestApiDeps): HttpHandler {
       return errorResponse(413, 'payload_too_large', `The body must be at most ${LIMITS.maxBodyBytes} bytes.`);
     }
     const token = bearerToken(header(event, 'authorization'));
-    try {
-      if (token === null || !verifyDeviceToken(await deps.secrets.signingSecrets(), deviceId, token)) return UNAUTHORIZED();
-    } catch (error) {
-      deps.logger.error('signing secrets unavailable', { error: String(error) });
-      return internalError();
-    }
+    const secrets = await signingSecrets();
+    if (secrets === null) return internalError();
+    if (token === null || !verifyDeviceToken(secrets, deviceId, token)) return UNAUTHORIZED();
     let body: BeatBody = {};
     if (bytes.length > 0) {
-      if (!isJsonUtf8(header(event, 'content-type'))) {
-        return errorResponse(415, 'unsupported_media_type', 'Send the body as "Content-Type: application/json" in UTF-8, or send no body.');
-      }
-      const text = decodeUtf8(bytes);
-      if (text === null) return errorResponse(400, 'invalid_body', 'The body is not valid UTF-8.');
-      const parsed = parseJson(text);
-      if (!parsed.ok) return errorResponse(400, 'invalid_body', parsed.message);
-      const validated = validateObject<BeatBody>(parsed.value, BEAT_BODY);
+      const json = readJsonBody(event, bytes, 'Send the body as "Content-Type: application/json" in UTF-8, or send no body.');
+      if (!json.ok) return json.result;
+      const validated = validateObject<BeatBody>(json.value, BEAT_BODY);
       if (!validated.ok) return errorResponse(400, 'invalid_body', validated.message);
       body = validated.value;
     }
@@ -63,16 +102,51 @@ export function createIngestApi(deps: IngestApiDeps): HttpHandler {
       return errorResponse(429, 'throttled', `Too many beats for this device; retry in ${retryAfter} s.`, { 'retry-after': String(retryAfter) });
     }
     try {
-      const result = await deps.recorder.record(deviceId, body);
-      return jsonResponse(200, {
-        deviceId: result.deviceId,
-        status: result.status,
-        lastSeen: new Date(result.lastSeen).toISOString(),
-        deadline: new Date(result.deadline).toISOString(),
-      });
+      return jsonResponse(200, beatAnswer(await deps.recorder.record(deviceId, body)));
     } catch (error) {
       deps.logger.error('beat not recorded', { deviceId, error: String(error) });
       return internalError();
     }
+  };
+
+  /** One entry's answer: its single beat's 200 body, or its own error. Never throws. */
+  const answerEntry = async (checked: CheckedEntry) => {
+    const refuse = (code: string, message: string) => ({ deviceId: checked.deviceId, error: { code, message } });
+    if (!checked.ok) return refuse(checked.code, checked.message);
+    const retryAfter = deps.throttle?.(checked.deviceId) ?? 0;
+    if (retryAfter > 0) return refuse('throttled', `Too many beats for this device; retry in ${retryAfter} s.`);
+    try {
+      return beatAnswer(await deps.recorder.record(checked.deviceId, checked.body));
+    } catch (error) {
+      deps.logger.error('beat not recorded', { deviceId: checked.deviceId, error: String(error) });
+      return refuse('internal_error', 'This beat was not recorded; send it again in a few seconds.');
+    }
+  };
+
+  const batch = async (event: HttpEvent): Promise<HttpResult> => {
+    const bytes = bodyBytes(event);
+    if (bytes.length > BATCH_LIMITS.maxBodyBytes) {
+      return errorResponse(413, 'payload_too_large', `A batch must be at most ${BATCH_LIMITS.maxBodyBytes} bytes.`);
+    }
+    if (bytes.length === 0) return errorResponse(400, 'invalid_body', 'Send {"beats": [...]} with 1 to 100 entries.');
+    const json = readJsonBody(event, bytes, 'Send the batch as "Content-Type: application/json" in UTF-8.');
+    if (!json.ok) return json.result;
+    const entries = parseBatch(json.value);
+    if (!entries.ok) return errorResponse(400, 'invalid_body', entries.message);
+    const secrets = await signingSecrets();
+    if (secrets === null) return internalError();
+    // Every entry is the single beat's one write; they go out together, and answer in entry order.
+    const results = await Promise.all(entries.value.map((entry) => answerEntry(checkBatchEntry(entry, secrets))));
+    return jsonResponse(200, { results });
+  };
+
+  return async (event: HttpEvent) => {
+    if (method(event) !== 'POST') {
+      return errorResponse(405, 'method_not_allowed', 'Heartbeats are sent with POST.', { allow: 'POST' });
+    }
+    const path = event.rawPath.replace(/\/+$/, '');
+    if (event.pathParameters?.deviceId === undefined && path === BATCH_PATH) return batch(event);
+    if (event.pathParameters?.deviceId !== undefined || event.rawPath.startsWith(SINGLE_PREFIX)) return single(event);
+    return errorResponse(404, 'not_found', 'No such route; devices send POST /v1/heartbeats/{deviceId} or POST /v1/heartbeats.');
   };
 }

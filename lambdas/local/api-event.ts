@@ -30,6 +30,7 @@ interface RouteDef {
  */
 const ROUTES: readonly RouteDef[] = [
   { path: '/v1/heartbeats/{deviceId}', target: 'ingest', methods: ['POST'] },
+  { path: '/v1/heartbeats', target: 'ingest', methods: ['POST'] },
   { path: '/v1/devices', target: 'management', methods: ['GET'] },
   { path: '/v1/devices/{deviceId}', target: 'management', methods: ['GET', 'PUT', 'DELETE'] },
   { path: '/v1/health', target: 'management', methods: ['GET'] },

@@ -4,14 +4,17 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LIMITS } from '../core/model';
+import { BATCH_LIMITS } from '../core/batch';
 import type { Clock, Logger } from '../core/ports';
 import { ConfigError } from '../core/settings';
 import { errorResponse, internalError, type HttpHandler, type HttpResult } from '../handlers/http';
 import { buildApiEvent, matchRoute, newRequestId, type RawRequest, type RouteTarget } from './api-event';
 
-/** Bytes of body handed to a handler: one more than the contract allows is enough for it to answer 413. */
-export const BODY_BYTES_KEPT = LIMITS.maxBodyBytes + 1;
+/**
+ * Bytes of body handed to a handler: one more than the largest body the contract allows (a batch)
+ * is enough for it to answer 413; each handler applies its own route's limit.
+ */
+export const BODY_BYTES_KEPT = BATCH_LIMITS.maxBodyBytes + 1;
 
 /**
  * Bytes of body read (and dropped) beyond that, so that a client still sending gets to read the
@@ -74,7 +77,7 @@ function writeResult(res: ServerResponse, result: HttpResult, requestId: string,
   res.end(options.headOnly ? undefined : body);
 }
 
-const notFound = () => errorResponse(404, 'not_found', 'No such route; the API has /v1/heartbeats/{deviceId}, /v1/devices, /v1/devices/{deviceId} and /v1/health.');
+const notFound = () => errorResponse(404, 'not_found', 'No such route; the API has /v1/heartbeats/{deviceId}, /v1/heartbeats, /v1/devices, /v1/devices/{deviceId} and /v1/health.');
 const starting = () => errorResponse(503, 'starting', 'The service is starting; retry in a second.', { 'retry-after': '1' });
 
 export interface LocalHttpServerOptions {

@@ -46,7 +46,7 @@ describe('cdk-nag AwsSolutions checks', { timeout: 180_000 }, () => {
     expect(rules).toContain('AwsSolutions-SNS3');
   });
 
-  it('acknowledges only APIG4 on the four public routes and SMG4 on the secret, each with a reason', () => {
+  it('acknowledges only APIG4 on the six public routes and SMG4 on the secret, each with a reason', () => {
     // writeSuppressionsToCloudFormation copies each acknowledgement into the resource's Metadata.
     const app = testApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
@@ -65,8 +65,10 @@ describe('cdk-nag AwsSolutions checks', { timeout: 180_000 }, () => {
     }
     expect(acknowledged.sort()).toEqual([
       'AwsSolutions-APIG4 ANY /v1/health',
+      'AwsSolutions-APIG4 ANY /v1/heartbeats',
       'AwsSolutions-APIG4 ANY /v1/heartbeats/{deviceId}',
       'AwsSolutions-APIG4 GET /v1/health',
+      'AwsSolutions-APIG4 POST /v1/heartbeats',
       'AwsSolutions-APIG4 POST /v1/heartbeats/{deviceId}',
       'AwsSolutions-SMG4 AWS::SecretsManager::Secret',
     ]);

@@ -111,6 +111,8 @@ describe('HTTP API routes', () => {
     expect(byKey).toEqual({
       'POST /v1/heartbeats/{deviceId}': 'NONE',
       'ANY /v1/heartbeats/{deviceId}': 'NONE',
+      'POST /v1/heartbeats': 'NONE',
+      'ANY /v1/heartbeats': 'NONE',
       'GET /v1/devices': 'AWS_IAM',
       'ANY /v1/devices': 'AWS_IAM',
       'GET /v1/devices/{deviceId}': 'AWS_IAM',
@@ -120,7 +122,7 @@ describe('HTTP API routes', () => {
       'GET /v1/health': 'NONE',
       'ANY /v1/health': 'NONE',
     });
-    expect(routes).toHaveLength(10);
+    expect(routes).toHaveLength(12);
   });
 
   it('sends device routes to ingest and every other route to management, as payload 2.0 Lambda proxies', () => {
@@ -138,7 +140,7 @@ describe('HTTP API routes', () => {
     );
     for (const route of routes) {
       const integrationId = route.Target['Fn::Join'][1][1].Ref;
-      const expected = route.RouteKey.includes('/v1/heartbeats/') ? ids.ingest : ids.management;
+      const expected = route.RouteKey.includes('/v1/heartbeats') ? ids.ingest : ids.management;
       expect({ route: route.RouteKey, fn: functionOf[integrationId] }).toEqual({ route: route.RouteKey, fn: expected });
     }
   });

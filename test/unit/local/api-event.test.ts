@@ -51,9 +51,16 @@ describe('matchRoute', () => {
   });
 
   it('matches a parameter to exactly one non-empty segment, and nothing else', () => {
-    for (const path of ['/v1/heartbeats/', '/v1/heartbeats/a/b', '/v1/heartbeats', '/v1/device', '/', '/v1/health/x', '/V1/health']) {
+    for (const path of ['/v1/heartbeats/', '/v1/heartbeats/a/b', '/v1/heartbeat', '/v1/device', '/', '/v1/health/x', '/V1/health']) {
       expect(matchRoute('POST', path), path).toBeNull();
     }
+  });
+
+  it('routes a batch of beats to the ingest handler', () => {
+    // Act
+    const match = matchRoute('POST', '/v1/heartbeats');
+    // Assess
+    expect(match).toEqual({ routeKey: 'POST /v1/heartbeats', target: 'ingest' });
   });
 });
 
