@@ -100,12 +100,11 @@ describe('batch ingest handler', () => {
   });
 
   it('accepts a body of exactly 65536 bytes', async () => {
-    // Prepare: 100 entries padded with meta up to the limit
-    const beats = Array.from({ length: 100 }, (_, i) => entry(`gw-full-${String(i).padStart(3, '0')}`, { meta: { pad: '' } }));
-    const base = Buffer.byteLength(JSON.stringify({ beats }));
-    const perEntry = Math.floor((65_536 - base) / 100);
-    for (const b of beats) b.meta = { pad: 'p'.repeat(perEntry) };
-    beats[0]!.meta = { pad: 'p'.repeat(perEntry + (65_536 - Buffer.byteLength(JSON.stringify({ beats })))) };
+    // Prepare: 100 entries, their meta padded up to the limit
+    const padded = (pad: number) => Array.from({ length: 100 }, (_, i) => entry(`gw-full-${String(i).padStart(3, '0')}`, { meta: { pad: 'p'.repeat(pad) } }));
+    const perEntry = Math.floor((65_536 - Buffer.byteLength(JSON.stringify({ beats: padded(0) }))) / 100);
+    const beats = padded(perEntry);
+    beats[0] = { ...beats[0], meta: { pad: 'p'.repeat(perEntry + 65_536 - Buffer.byteLength(JSON.stringify({ beats }))) } } as (typeof beats)[0];
     const body = JSON.stringify({ beats });
     // Act
     const result = await handler(batchEvent(body));
