@@ -9,7 +9,8 @@ import { minSpacingThrottle } from '../adapters/min-spacing-throttle';
 import { systemClock } from '../adapters/system-clock';
 import { HeartbeatRecorder } from '../core/heartbeat';
 import { FleetManager } from '../core/management';
-import type { Logger, SigningSecretSource } from '../core/ports';
+import type { MonitorSettings } from '../core/model';
+import type { Clock, DeviceStore, Logger, SigningSecretSource } from '../core/ports';
 import { Sweeper } from '../core/sweep';
 import { deviceToken, type SigningSecrets } from '../core/tokens';
 import { createIngestApi } from '../handlers/ingest-api';
@@ -18,7 +19,7 @@ import { adminTokenAuthorizer } from './admin-auth';
 import { lockDataDir, prepareDataDir } from './data-dir';
 import { ensureDeviceTable } from './device-table';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
-import { LocalHttpServer } from './http-server';
+import { LocalHttpServer, type LocalHandlers } from './http-server';
 import { FileSigningSecrets, StaticSigningSecrets, readOrCreateAdminToken } from './secrets';
 import type { LocalSettings } from './settings';
 import { startSweepTimer, type SweepTimer } from './sweep-timer';
@@ -103,19 +104,9 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     const store = new DynamoDbDeviceStore({ client, tableName: LOCAL_TABLE_NAME });
 
     const monitor = settings.monitor;
-    http.serve({
-      ingest: createIngestApi({
-        recorder: new HeartbeatRecorder({ store, clock, settings: monitor, logger }),
-        secrets,
-        logger,
-        ...(settings.minBeatSpacingSeconds > 0 ? { throttle: minSpacingThrottle(settings.minBeatSpacingSeconds, clock) } : {}),
-      }),
-      management: createManagementApi({
-        manager: new FleetManager({ store, clock, settings: monitor, sweepEverySeconds: settings.sweepSeconds }),
-        authorize: adminTokenAuthorizer(adminToken),
-        logger,
-      }),
-    });
+    http.serve(
+      localHandlers({ store, secrets, clock, monitor, logger, adminToken, minBeatSpacingSeconds: settings.minBeatSpacingSeconds, sweepEverySeconds: settings.sweepSeconds }),
+    );
 
     const sweeper = new Sweeper(
       { store, publisher: new LocalAlertSink({ file: layout.alerts, print }), clock, settings: monitor, logger },
@@ -140,6 +131,39 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     await teardown.run();
     throw error;
   }
+}
+
+/** What the local handlers are built from: the adapters `startLocalService` makes, or a test's. */
+export interface LocalHandlerDeps {
+  readonly store: DeviceStore;
+  readonly secrets: SigningSecretSource;
+  readonly clock: Clock;
+  readonly monitor: MonitorSettings;
+  readonly logger: Logger;
+  /** The credential the management routes ask for (IAM's part on AWS). */
+  readonly adminToken: string;
+  /** Seconds between accepted beats of one device; 0 turns the local throttle off. */
+  readonly minBeatSpacingSeconds: number;
+  /** The sweep period the health answer reports. */
+  readonly sweepEverySeconds: number;
+}
+
+/** The handlers local mode serves, one per route target: the same ones the Lambdas run. */
+export function localHandlers(deps: LocalHandlerDeps): LocalHandlers {
+  const { store, secrets, clock, monitor, logger } = deps;
+  return {
+    ingest: createIngestApi({
+      recorder: new HeartbeatRecorder({ store, clock, settings: monitor, logger }),
+      secrets,
+      logger,
+      ...(deps.minBeatSpacingSeconds > 0 ? { throttle: minSpacingThrottle(deps.minBeatSpacingSeconds, clock) } : {}),
+    }),
+    management: createManagementApi({
+      manager: new FleetManager({ store, clock, settings: monitor, sweepEverySeconds: deps.sweepEverySeconds }),
+      authorize: adminTokenAuthorizer(deps.adminToken),
+      logger,
+    }),
+  };
 }
 
 /** The token of the demo device in the banner. */

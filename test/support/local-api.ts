@@ -1,0 +1,127 @@
+/**
+ * The service's HTTP API on 127.0.0.1 as local mode serves it (the same server, routes and
+ * handlers, built by local mode's own `localHandlers`), over a DynamoDB Local table of the test
+ * run, with a fake clock and fixed credentials. Requests go over real HTTP with node:http, which
+ * adds no header of its own choosing (fetch would add a content type).
+ */
+import { request as httpRequest } from 'node:http';
+import { DEFAULT_SETTINGS } from '../../lambdas/core/model';
+import { silentLogger } from '../../lambdas/core/ports';
+import { Sweeper, type SweepReport } from '../../lambdas/core/sweep';
+import { deviceToken } from '../../lambdas/core/tokens';
+import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb/device-store';
+import { LocalHttpServer } from '../../lambdas/local/http-server';
+import { localHandlers } from '../../lambdas/local/runtime';
+import { testClient } from './dynamodb';
+import { FakeClock, RecordingPublisher } from './fakes';
+
+/** The signing secret of every LocalApi: tests mint device tokens with it. */
+export const LOCAL_API_SECRET = 'local-api-signing-secret-0123456789';
+/** The admin token of every LocalApi. */
+export const LOCAL_API_ADMIN_TOKEN = 'local-api-admin-token-0123456789abcdef';
+
+/** One HTTP request. `path` may carry a query string; `query` is appended to it. */
+export interface ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Buffer;
+}
+
+/** What came back: status, lower-cased headers, the body as text. */
+export interface ApiAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly text: string;
+}
+
+export interface LocalApi {
+  readonly url: string;
+  readonly clock: FakeClock;
+  readonly store: DynamoDbDeviceStore;
+  /** `Authorization` header carrying a valid token of `deviceId`. */
+  deviceAuth(deviceId: string): Record<string, string>;
+  /** `Authorization` header carrying the admin token. */
+  adminAuth(): Record<string, string>;
+  /** Runs one sweep over the table, as the sweep timer would (alerts are recorded, not printed). */
+  sweep(): Promise<SweepReport>;
+  send(request: ApiRequest): Promise<ApiAnswer>;
+  close(): Promise<void>;
+}
+
+export interface LocalApiOptions {
+  /** The table to serve; a name with no table behind it makes every store call fail (500s). */
+  readonly tableName: string;
+  /** Local per-device beat spacing; 0 (default) is off. */
+  readonly minBeatSpacingSeconds?: number;
+  /** Shared with other instances when given. */
+  readonly clock?: FakeClock;
+}
+
+/** Starts the API on a free port of 127.0.0.1. */
+export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
+  const clock = options.clock ?? new FakeClock();
+  const client = testClient();
+  const store = new DynamoDbDeviceStore({ client, tableName: options.tableName });
+  const server = new LocalHttpServer({ clock, logger: silentLogger });
+  const port = await server.listen(0);
+  server.serve(
+    localHandlers({
+      store,
+      secrets: { signingSecrets: async () => ({ current: LOCAL_API_SECRET, previous: null }) },
+      clock,
+      monitor: DEFAULT_SETTINGS,
+      logger: silentLogger,
+      adminToken: LOCAL_API_ADMIN_TOKEN,
+      minBeatSpacingSeconds: options.minBeatSpacingSeconds ?? 0,
+      sweepEverySeconds: 60,
+    }),
+  );
+  const sweeper = new Sweeper(
+    { store, publisher: new RecordingPublisher(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger },
+    { segments: 1, writeConcurrency: 4 },
+  );
+  return {
+    url: `http://127.0.0.1:${port}`,
+    clock,
+    store,
+    deviceAuth: (deviceId) => ({ authorization: `Bearer ${deviceToken(LOCAL_API_SECRET, deviceId)}` }),
+    adminAuth: () => ({ authorization: `Bearer ${LOCAL_API_ADMIN_TOKEN}` }),
+    sweep: () => sweeper.sweep(),
+    send: (request) => send(port, request),
+    close: async () => {
+      await server.close();
+      client.destroy();
+    },
+  };
+}
+
+function send(port: number, request: ApiRequest): Promise<ApiAnswer> {
+  const query = request.query ? new URLSearchParams(request.query as Record<string, string>).toString() : '';
+  const path = query === '' ? request.path : `${request.path}${request.path.includes('?') ? '&' : '?'}${query}`;
+  const body = request.body === undefined ? undefined : Buffer.isBuffer(request.body) ? request.body : Buffer.from(request.body, 'utf8');
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method: request.method,
+        path,
+        headers: { ...(request.headers ?? {}), ...(body ? { 'content-length': String(body.length) } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+          resolve({ status: res.statusCode ?? 0, headers, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
