@@ -5,13 +5,16 @@
  * What a beat did is checked through the management API and <data dir>/alerts.jsonl, never
  * through the client's own claims. Backoff and timeouts are cut to fractions of a second by flags.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanUp, startLocalMode, tempDir, until, type LocalModeProcess } from '../e2e/support/local-process';
-import { NODE_CLIENT, PYTHON_CLIENT, runClient, type DeviceClient } from './support/device-clients';
+import { REPO_ROOT, cleanUp, startLocalMode, tempDir, until, type LocalModeProcess } from '../e2e/support/local-process';
+import { NODE_CLIENT, PYTHON_CLIENT, SHELL_CLIENT, runClient, type DeviceClient } from './support/device-clients';
 import { startTestProxy, type Step, type TestProxy } from './support/test-proxy';
 import { deviceToken } from '../../lambdas/core/tokens';
+
+const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 
 let server: LocalModeProcess | undefined;
 let dataDir: string | undefined;
@@ -200,3 +203,47 @@ function describeClient(client: DeviceClient): void {
 
 describeClient(PYTHON_CLIENT);
 describeClient(NODE_CLIENT);
+describeClient(SHELL_CLIENT);
+
+describe('shell client systemd units', () => {
+  const unitDir = join(REPO_ROOT, 'clients/shell/systemd');
+  const script = join(REPO_ROOT, 'clients/shell/heartbeat.sh');
+
+  /** The service unit as installed here: ExecStart pointing at the repository's script, and an env file of ours. */
+  function installedService(envFile: string): string {
+    return readFileSync(join(unitDir, 'heartbeat.service'), 'utf8')
+      .replace('/usr/local/bin/heartbeat.sh', script)
+      .replace(/^EnvironmentFile=.*$/m, `EnvironmentFile=${envFile}`);
+  }
+
+  it.skipIf(!hasSystemdAnalyze)('pass systemd-analyze verify without a warning', () => {
+    // Prepare
+    const dir = tempDir('heartbeat-units');
+    writeFileSync(join(dir, 'heartbeat.env'), 'HEARTBEAT_URL=http://127.0.0.1:9\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'heartbeat.service'), installedService(join(dir, 'heartbeat.env')));
+    writeFileSync(join(dir, 'heartbeat.timer'), readFileSync(join(unitDir, 'heartbeat.timer'), 'utf8'));
+    // Act
+    const verify = spawnSync('systemd-analyze', ['verify', join(dir, 'heartbeat.service'), join(dir, 'heartbeat.timer')], { encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
+    // Assess
+    expect(verify.stderr).toBe('');
+    expect(verify.status).toBe(0);
+  });
+
+  it("the service's ExecStart line, with the env file's settings, sends a recorded beat", async () => {
+    // Prepare
+    const deviceId = 'shell-systemd';
+    const execStart = /^ExecStart=(.*)$/m.exec(installedService('unused'))?.[1] ?? '';
+    const [program, ...args] = execStart.split(' ');
+    expect(program).toBe(script);
+    // Act
+    const { run, requests } = await withProxy([], async (proxy) => ({
+      run: await runClient(SHELL_CLIENT, args, { env: { HEARTBEAT_URL: proxy.url, HEARTBEAT_DEVICE_ID: deviceId, HEARTBEAT_TOKEN: tokenFor(deviceId) } }),
+      requests: proxy.requests().length,
+    }));
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(requests).toBe(1);
+    expect(await device(deviceId)).toMatchObject({ status: 'up', beats: 1, interval: 60 });
+  });
+});

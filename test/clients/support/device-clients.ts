@@ -25,11 +25,12 @@ export interface ClientRun {
 }
 
 /** Runs a client to completion (killed after `limitMs`, so a hung client fails its test instead of the run). */
-export function runClient(client: DeviceClient, flags: readonly string[], limitMs = 30_000): Promise<ClientRun> {
+export function runClient(client: DeviceClient, flags: readonly string[], options: { env?: Record<string, string>; limitMs?: number } = {}): Promise<ClientRun> {
+  const limitMs = options.limitMs ?? 30_000;
   const [program, ...leading] = client.command;
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(program as string, [...leading, ...flags], { cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program as string, [...leading, ...flags], { cwd: REPO_ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -62,3 +63,5 @@ export function buildCClient(outDir: string): DeviceClient {
   if (make.status !== 0) throw new Error(`make failed (${make.status}):\n${make.stdout}\n${make.stderr}`);
   return { name: 'c', command: [binary], keepsConnection: true };
 }
+/** One curl per beat, by design (cron, systemd timers): it cannot keep a connection across beats. */
+export const SHELL_CLIENT: DeviceClient = { name: 'shell', command: ['sh', join(REPO_ROOT, 'clients/shell/heartbeat.sh')], keepsConnection: false };
