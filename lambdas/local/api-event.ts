@@ -16,7 +16,8 @@ export interface RouteMatch {
   readonly pathParameters?: { readonly deviceId: string };
 }
 
-interface RouteDef {
+/** One route of the stack. */
+export interface RouteDef {
   readonly path: string;
   readonly target: RouteTarget;
   /** Methods with a route of their own; any other method matches the route's `ANY`. */
@@ -28,7 +29,7 @@ interface RouteDef {
  * itself answers another method with 404 `{"message":"Not Found"}`; locally the handler answers it
  * with the contract's 405 instead, which is what the contract promises.
  */
-const ROUTES: readonly RouteDef[] = [
+export const ROUTES: readonly RouteDef[] = [
   { path: '/v1/heartbeats/{deviceId}', target: 'ingest', methods: ['POST'] },
   { path: '/v1/heartbeats', target: 'ingest', methods: ['POST'] },
   { path: '/v1/devices', target: 'management', methods: ['GET'] },

@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../lambdas/local/api-event';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { FakeClock } from '../support/fakes';
 import { startLocalApi, type ApiAnswer, type ApiRequest, type LocalApi } from '../support/local-api';
@@ -27,7 +28,7 @@ interface Services {
   readonly api: LocalApi;
   /** With local per-device beat spacing on (60 s). */
   readonly throttled: LocalApi;
-  /** Its table does not exist: every store call fails, so the service answers 500. */
+  /** Its table does not exist and its signing secrets cannot be read: the service answers 500. */
   readonly broken: LocalApi;
 }
 
@@ -56,6 +57,7 @@ const beat = (deviceId: string, extra: Partial<ApiRequest> = {}) => (api: LocalA
 const send = (api: LocalApi, request: ApiRequest) => api.send(request);
 
 const BEAT = 'POST /v1/heartbeats/{deviceId}';
+const BATCH = 'POST /v1/heartbeats';
 const LIST = 'GET /v1/devices';
 const GET = 'GET /v1/devices/{deviceId}';
 const PUT = 'PUT /v1/devices/{deviceId}';
@@ -103,7 +105,50 @@ const CASES: readonly ApiCase[] = [
     before: (api) => send(api, { method: 'POST', ...beat('doc-beat-9')(api) }),
     request: beat('doc-beat-9'),
   },
-  { operation: BEAT, title: 'a beat while the database fails', on: 'broken', expect: { status: 500, code: 'internal_error' }, request: beat('doc-beat-10') },
+  { operation: BEAT, title: 'a beat while the secrets cannot be read', on: 'broken', expect: { status: 500, code: 'internal_error' }, request: beat('doc-beat-10') },
+
+  // POST /v1/heartbeats
+  {
+    operation: BATCH,
+    title: 'a batch with good and bad entries',
+    expect: { status: 200 },
+    request: (api) => ({
+      path: '/v1/heartbeats',
+      ...json({
+        beats: [
+          { deviceId: 'doc-batch-1', token: api.token('doc-batch-1') },
+          { deviceId: 'doc-batch-2', token: api.token('doc-batch-2'), status: 'fail', message: 'disk full', meta: { fw: '1.2.3' } },
+          { deviceId: BAD_ID, token: 'x' },
+          { deviceId: 'doc-batch-3', token: api.token('someone-else') },
+          { deviceId: 'doc-batch-4', token: api.token('doc-batch-4'), colour: 'red' },
+          'not an entry',
+        ],
+      }),
+    }),
+  },
+  {
+    operation: BATCH,
+    title: 'a throttled entry',
+    on: 'throttled',
+    expect: { status: 200 },
+    before: (api) => send(api, { method: 'POST', ...beat('doc-batch-5')(api) }),
+    request: (api) => ({ path: '/v1/heartbeats', ...json({ beats: [{ deviceId: 'doc-batch-5', token: api.token('doc-batch-5') }] }) }),
+  },
+  {
+    operation: BATCH,
+    title: 'a batch while the secrets cannot be read',
+    on: 'broken',
+    expect: { status: 500, code: 'internal_error' },
+    request: (api) => ({ path: '/v1/heartbeats', ...json({ beats: [{ deviceId: 'doc-batch-6', token: api.token('doc-batch-6') }] }) }),
+  },
+  { operation: BATCH, title: 'no entries', expect: { status: 400, code: 'invalid_body' }, request: () => ({ path: '/v1/heartbeats', ...json({ beats: [] }) }) },
+  {
+    operation: BATCH,
+    title: 'a batch over 65536 bytes',
+    expect: { status: 413, code: 'payload_too_large' },
+    request: () => ({ path: '/v1/heartbeats', ...json({ beats: [{ deviceId: 'doc-batch-7', token: 'x'.repeat(70_000) }] }) }),
+  },
+  { operation: BATCH, title: 'a form body', expect: { status: 415, code: 'unsupported_media_type' }, request: () => ({ path: '/v1/heartbeats', headers: { 'content-type': 'text/plain' }, body: 'beats' }) },
 
   // GET /v1/devices
   {
@@ -228,7 +273,7 @@ describe('docs/openapi.yaml', () => {
     services = {
       api: await startLocalApi({ tableName: table.tableName, clock }),
       throttled: await startLocalApi({ tableName: table.tableName, clock, minBeatSpacingSeconds: 60 }),
-      broken: await startLocalApi({ tableName: `missing-${randomUUID()}`, clock }),
+      broken: await startLocalApi({ tableName: `missing-${randomUUID()}`, clock, failingSecrets: true }),
     };
   });
   afterAll(async () => {
@@ -261,6 +306,15 @@ describe('docs/openapi.yaml', () => {
       exercised.push({ operation: apiCase.operation, status: answer.status, code: errorCode(answer) });
     },
   );
+
+  it('describes every route the service has', () => {
+    // Prepare
+    const served = ROUTES.flatMap((route) => route.methods.map((method) => `${method} ${route.path}`)).sort();
+    // Act
+    const described = spec.operations().sort();
+    // Assess
+    expect(described).toEqual(served);
+  });
 
   it('answers a method a path does not list with 405 and an Allow header naming the ones it does', async () => {
     // Prepare

@@ -40,6 +40,8 @@ export interface LocalApi {
   readonly url: string;
   readonly clock: FakeClock;
   readonly store: DynamoDbDeviceStore;
+  /** A valid token of `deviceId`. */
+  token(deviceId: string): string;
   /** `Authorization` header carrying a valid token of `deviceId`. */
   deviceAuth(deviceId: string): Record<string, string>;
   /** `Authorization` header carrying the admin token. */
@@ -57,6 +59,8 @@ export interface LocalApiOptions {
   readonly minBeatSpacingSeconds?: number;
   /** Shared with other instances when given. */
   readonly clock?: FakeClock;
+  /** The signing secrets cannot be read (as when Secrets Manager fails): token checks answer 500. */
+  readonly failingSecrets?: boolean;
 }
 
 /** Starts the API on a free port of 127.0.0.1. */
@@ -69,7 +73,12 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   server.serve(
     localHandlers({
       store,
-      secrets: { signingSecrets: async () => ({ current: LOCAL_API_SECRET, previous: null }) },
+      secrets: {
+        signingSecrets: async () => {
+          if (options.failingSecrets) throw new Error('signing secrets unavailable (test)');
+          return { current: LOCAL_API_SECRET, previous: null };
+        },
+      },
       clock,
       monitor: DEFAULT_SETTINGS,
       logger: silentLogger,
@@ -86,6 +95,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     url: `http://127.0.0.1:${port}`,
     clock,
     store,
+    token: (deviceId) => deviceToken(LOCAL_API_SECRET, deviceId),
     deviceAuth: (deviceId) => ({ authorization: `Bearer ${deviceToken(LOCAL_API_SECRET, deviceId)}` }),
     adminAuth: () => ({ authorization: `Bearer ${LOCAL_API_ADMIN_TOKEN}` }),
     sweep: () => sweeper.sweep(),
