@@ -37,7 +37,8 @@ Examples:
   npx heartbeat start                      the whole service on http://127.0.0.1:8080
   npx heartbeat beat sensor-1 --every 30   beat like a device would
   npx heartbeat devices                    the fleet, one line per device
-  npx heartbeat token sensor-1             a device token, for firmware or curl`,
+  npx heartbeat token sensor-1             a device token, for firmware or curl
+  npx heartbeat dashboard --url <ApiUrl>   the dashboard of a deployed stack, on 127.0.0.1`,
   );
 
 program
@@ -114,6 +115,27 @@ withTarget(
   action(async (options) => {
     const { devicesCommand } = await import('./cli/commands');
     await devicesCommand(options, io());
+  }),
+);
+
+withTarget(
+  program
+    .command('dashboard')
+    .description("serve the dashboard page of a deployed stack on 127.0.0.1, passing its reads on signed with your AWS credentials (SigV4)")
+    .option('--listen <port>', 'port of the dashboard on 127.0.0.1, 0 for a free one', '8090'),
+).action(
+  action(async (options) => {
+    const { dashboardCommand } = await import('./cli/dashboard');
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await dashboardCommand(options, io(), stop.signal);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   }),
 );
 

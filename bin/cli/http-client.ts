@@ -27,7 +27,7 @@ export interface ApiResponse {
 const TIMEOUT_MS = 10_000;
 
 /** Headers that sign the request with the caller's AWS credentials (service `execute-api`). */
-async function sigv4Headers(target: Target, method: string, url: URL, headers: Record<string, string>, body: string | undefined): Promise<Record<string, string>> {
+export async function sigv4Headers(target: Target, method: string, url: URL, headers: Record<string, string>, body: string | undefined): Promise<Record<string, string>> {
   if (!target.region) throw new CliError('Set --region or AWS_REGION: SigV4 signing needs the region of the stack.');
   // Loaded only for a deployed stack: the credential chain is a large import that local use never needs.
   const [{ SignatureV4 }, { Sha256 }, { fromNodeProviderChain }] = await Promise.all([

@@ -37,6 +37,15 @@ function cliTargetFlags(info: BannerInfo): string {
   return flags.length > 0 ? ` ${flags.join(' ')}` : '';
 }
 
+/**
+ * The dashboard's address. The token rides in the fragment, which a browser never sends to a server
+ * (so it reaches no request log); the page moves it into session storage and out of the address bar.
+ */
+export function dashboardLink(info: Pick<BannerInfo, 'url' | 'adminToken' | 'adminTokenFromEnv'>): string {
+  if (info.adminTokenFromEnv) return `${info.url}/  (paste $HEARTBEAT_ADMIN_TOKEN when it asks)`;
+  return `${info.url}/#token=${encodeURIComponent(info.adminToken)}`;
+}
+
 /** The lines printed once local mode is ready. */
 export function startBanner(info: BannerInfo): string[] {
   const dir = shortPath(info.dataDir, info.cwd);
@@ -46,6 +55,7 @@ export function startBanner(info: BannerInfo): string[] {
   const target = cliTargetFlags(info);
   return [
     `Ready in ${info.readySeconds.toFixed(1)} s: ${info.url}`,
+    `  dashboard      ${dashboardLink(info)}`,
     `  admin token    ${admin}`,
     `  device tokens  HMAC of the device id with the signing secret (${secret})`,
     `  data           ${info.dataDir}  (devices in dynamodb/, alerts in alerts.jsonl)`,

@@ -9,6 +9,7 @@ import type { Clock, Logger } from '../core/ports';
 import { ConfigError } from '../core/settings';
 import { errorResponse, internalError, type HttpHandler, type HttpResult } from '../handlers/http';
 import { buildApiEvent, matchRoute, newRequestId, type RawRequest, type RouteTarget } from './api-event';
+import { dashboardAsset, isDashboardPath } from './dashboard-assets';
 
 /**
  * Bytes of body handed to a handler: one more than the largest body the contract allows (a batch)
@@ -189,6 +190,11 @@ export class LocalHttpServer {
 
   private async answer(req: IncomingMessage, method: string, target: string, body: Buffer, requestId: string): Promise<HttpResult> {
     const rawPath = target.split('?')[0] ?? '/';
+    // The dashboard page: static files, no handler, no credential (the page asks for the token).
+    if (isDashboardPath(rawPath)) {
+      if (method === 'GET' || method === 'HEAD') return dashboardAsset(rawPath) as HttpResult;
+      return errorResponse(405, 'method_not_allowed', 'The dashboard accepts GET.', { allow: 'GET, HEAD' });
+    }
     const route = matchRoute(method, rawPath);
     if (route === null) return notFound();
     if (this.handlers === null) return starting();

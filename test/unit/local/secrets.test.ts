@@ -130,10 +130,17 @@ describe('startBanner', () => {
     expect(text).toMatch(/npx heartbeat beat demo-1 +\(/);
   });
 
+  it('links the dashboard with the admin token in the fragment, never in the query', () => {
+    const text = startBanner(info).join('\n');
+    expect(text).toContain('dashboard      http://127.0.0.1:8080/#token=the-admin-token-0123456789');
+    expect(text).not.toMatch(/\?token=/);
+  });
+
   it('masks an admin token from the environment and points the CLI at a non-default server', () => {
     const text = startBanner({ ...info, adminTokenFromEnv: true, port: 41000, url: 'http://127.0.0.1:41000', dataDir: '/tmp/x' }).join('\n');
     expect(text).not.toContain('the-admin-token-0123456789');
     expect(text).toContain('from HEARTBEAT_ADMIN_TOKEN');
+    expect(text).toContain('dashboard      http://127.0.0.1:41000/  (paste $HEARTBEAT_ADMIN_TOKEN');
     expect(text).toContain('npx heartbeat beat demo-1 --port 41000 --data-dir /tmp/x');
   });
 });
