@@ -36,6 +36,12 @@
 
   // ---- the admin token -------------------------------------------------------------------
 
+  /** `#refresh=<seconds>` (1 to 300) in the link sets how often the page reloads its data. */
+  function refreshFromFragment() {
+    var seconds = Number(new URLSearchParams(window.location.hash.replace(/^#/, '')).get('refresh'));
+    if (Number.isInteger(seconds) && seconds >= 1 && seconds <= 300) REFRESH_MS = seconds * 1000;
+  }
+
   /** Takes `#token=...` out of the address bar (and the history) and keeps it for this tab only. */
   function tokenFromFragment() {
     var hash = window.location.hash.replace(/^#/, '');
@@ -192,7 +198,7 @@
         el('td', { text: d.deviceId }),
         el('td', { text: d.group || '' }),
         el('td', { text: d.lastSeen ? relative(d.lastSeen) : 'never', title: d.lastSeen || '' }),
-        el('td', { text: d.status === 'down' ? 'down since ' + when(d.downSince) : d.deadline ? relative(d.deadline) : '–', title: d.deadline || '' }),
+        el('td', { text: d.status === 'down' ? 'down since ' + when(d.downSince) : d.status === 'paused' ? 'paused' : d.deadline ? relative(d.deadline) : '–', title: d.deadline || '' }),
         el('td', { className: 'message', text: d.message || '' }),
       ]);
       if (d.deviceId === state.selected) row.className = 'selected';
@@ -377,6 +383,7 @@
     $('detail-close').addEventListener('click', closeDetail);
     $('more-incidents').addEventListener('click', moreIncidents);
 
+    refreshFromFragment();
     var token = tokenFromFragment() || sessionStorage.getItem(TOKEN_KEY);
     if (token) start(token);
     else showLogin('');
