@@ -15,6 +15,20 @@ const io = (): Io => ({
   now: () => Date.now(),
 });
 
+/** Runs a long-lived command with a signal that aborts on SIGINT or SIGTERM (Ctrl-C stops it cleanly). */
+async function untilSignal(run: (stop: AbortSignal) => Promise<void>): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await run(stop.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 /** Options that say which service a client command talks to. */
 function withTarget(command: Command): Command {
   return command
@@ -90,16 +104,7 @@ withTarget(
 ).action(
   action(async (deviceId: string, options) => {
     const { beatCommand } = await import('./cli/commands');
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      await beatCommand(deviceId, options, io(), stop.signal);
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    await untilSignal((stop) => beatCommand(deviceId, options, io(), stop));
   }),
 );
 
@@ -126,16 +131,7 @@ withTarget(
 ).action(
   action(async (options) => {
     const { dashboardCommand } = await import('./cli/dashboard');
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      await dashboardCommand(options, io(), stop.signal);
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    await untilSignal((stop) => dashboardCommand(options, io(), stop));
   }),
 );
 
