@@ -5,7 +5,7 @@
  * Properties, for every generated request:
  * - never a 5xx, always an answer;
  * - the answer is the one the contract prescribes (support/contract-model.ts, written from
- *   CONTRACT.md), including its order when several errors apply;
+ *   the service contract), including its order when several errors apply;
  * - every error is `{"error": {"code", "message"}}` as application/json with a listed code and no internals;
  * - a 200 is `{deviceId, status, lastSeen, deadline}` and matches what the store then holds;
  * - nothing is written for a rejected request: after each request the device (when its id is a valid

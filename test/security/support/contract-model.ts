@@ -1,6 +1,6 @@
 /**
- * The ingest contract as an oracle, written from /work/shared/CONTRACT.md (not from the code under
- * test): what `POST /v1/heartbeats/{deviceId}` must answer to a request, in the contract's order.
+ * The ingest contract as an oracle, written from the service contract (docs/api.md describes it), not
+ * from the code under test: what `POST /v1/heartbeats/{deviceId}` must answer to a request, in the contract's order.
  * Where the contract is silent, the model says "either" and the test accepts both answers.
  */
 

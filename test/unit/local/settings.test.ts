@@ -6,14 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lambdas/core/settings';
 import { parseLocalSettings } from '../../../lambdas/local/settings';
 
-const CWD = '/home/me/project';
+const CWD = '/srv/project';
 
 describe('parseLocalSettings', () => {
   it('uses the defaults when nothing is set', () => {
     const settings = parseLocalSettings({}, {}, CWD);
     expect(settings).toEqual({
       port: 8080,
-      dataDir: '/home/me/project/.heartbeat',
+      dataDir: '/srv/project/.heartbeat',
       sweepSeconds: 60,
       minBeatSpacingSeconds: 0,
       monitor: { defaultIntervalSeconds: 60, defaultGraceSeconds: null, retentionDays: 30, stormThreshold: 25, alertLeaseSeconds: 120 },
@@ -52,7 +52,7 @@ describe('parseLocalSettings', () => {
 
   it('prefers a flag to the environment, and resolves a relative data directory against cwd', () => {
     const settings = parseLocalSettings({ port: '9090', dataDir: 'tmp/data', sweepEvery: '2' }, { PORT: '7070', HEARTBEAT_SWEEP_SECONDS: '9' }, CWD);
-    expect(settings).toMatchObject({ port: 9090, dataDir: '/home/me/project/tmp/data', sweepSeconds: 2 });
+    expect(settings).toMatchObject({ port: 9090, dataDir: '/srv/project/tmp/data', sweepSeconds: 2 });
   });
 
   it.each([
