@@ -17,7 +17,7 @@ import type { AlertLease, DeviceRecord } from '../../core/model';
 import type { BeatWrite, DeviceQuery, DeviceStore, FleetSummary } from '../../core/ports';
 import { beatUpdate } from './beat-update';
 import { decodeCursor, encodeCursor, num, recordFromItem, str, SWEEP_PROJECTION } from './device-item';
-import { ATTR, PARTITION_KEY, SUMMARY_KEY } from './table-schema';
+import { ATTR, PARTITION_KEY, RESERVED_KEY_PREFIX, SUMMARY_KEY } from './table-schema';
 import { n, s, UpdateBuilder, type Item } from './update-builder';
 
 /** Read and write units one request consumed. */
@@ -152,7 +152,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
       this.report('scan', page.ConsumedCapacity);
       const devices: DeviceRecord[] = [];
       for (const item of page.Items ?? []) {
-        if (item[PARTITION_KEY]?.S === SUMMARY_KEY) continue;
+        if (item[PARTITION_KEY]?.S?.startsWith(RESERVED_KEY_PREFIX)) continue; // the summary, fleet incidents
         devices.push(recordFromItem(item));
       }
       yield devices;
@@ -264,8 +264,8 @@ export class DynamoDbDeviceStore implements DeviceStore {
 
   async listDevices(query: DeviceQuery): Promise<{ devices: DeviceRecord[]; cursor: string | null }> {
     const names: Record<string, string> = { '#pk': PARTITION_KEY };
-    const values: Item = { ':summary': s(SUMMARY_KEY) };
-    const filters = ['#pk <> :summary'];
+    const values: Item = { ':reserved': s(RESERVED_KEY_PREFIX) };
+    const filters = ['NOT begins_with(#pk, :reserved)'];
     if (query.status === 'paused') {
       names['#p'] = ATTR.paused;
       filters.push('attribute_exists(#p)');

@@ -12,6 +12,12 @@ export const TTL_ATTRIBUTE = 'ttl';
 /** Key of the one item that holds the fleet summary the sweep writes. */
 export const SUMMARY_KEY = '#summary';
 
+/** Keys of items that are not devices start with this (never in a device id); scans skip them. */
+export const RESERVED_KEY_PREFIX = '#';
+
+/** Key prefix of the items holding a group's open PagerDuty fleet incidents (see fleet-incidents.ts). */
+export const FLEET_INCIDENTS_KEY_PREFIX = '#pagerduty-fleets#';
+
 /**
  * Attribute names, short because a sweep's read cost is the bytes it scans, names included.
  * Durations and times are milliseconds so that a deadline is one addition inside an update expression.
