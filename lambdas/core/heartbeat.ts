@@ -63,6 +63,7 @@ export function applyBeat(previous: DeviceRecord | null, beat: BeatWrite): Devic
       downSince: previous?.downSince ?? null,
       downReason: previous?.downReason ?? null,
       recoveredAt: previous?.recoveredAt ?? now,
+      unsettledFailAt: previous?.unsettledFailAt ?? null,
     };
   }
   // A fail opens an outage unless one is open already (more fails while down raise nothing).
@@ -72,6 +73,7 @@ export function applyBeat(previous: DeviceRecord | null, beat: BeatWrite): Devic
     downSince: previous?.downSince ?? now,
     downReason: previous?.downReason ?? 'fail',
     recoveredAt: null,
+    unsettledFailAt: previous?.unsettledFailAt ?? now,
   };
 }
 

@@ -54,6 +54,7 @@ export function newDevice(deviceId: string, settings: MonitorSettings): DeviceRe
     downReason: null,
     downAlerted: false,
     recoveredAt: null,
+    unsettledFailAt: null,
     beats: 0,
     message: null,
     meta: null,

@@ -41,6 +41,11 @@ export interface DeviceRecord {
   readonly downAlerted: boolean;
   /** Receive time of the first `ok` beat since the device last went down (the recovery time). */
   readonly recoveredAt: number | null;
+  /**
+   * Receive time of the first `fail` beat since a sweep last claimed this device's alerts. A fail
+   * that lands while a sweep announces the recovery opens a new outage from here (see alert-outbox.ts).
+   */
+  readonly unsettledFailAt: number | null;
   readonly beats: number;
   readonly message: string | null;
   readonly meta: Record<string, unknown> | null;
@@ -88,8 +93,6 @@ export interface MonitorSettings {
   readonly retentionDays: number;
   /** More devices of one group going down in one sweep than this makes one `fleet.down`; 0 turns it off. */
   readonly stormThreshold: number;
-  /** How long a sweeper may hold a device's alerts before another one takes them over. */
-  readonly alertLeaseSeconds: number;
 }
 
 /** Settings used when nothing is configured. */
@@ -98,5 +101,4 @@ export const DEFAULT_SETTINGS: MonitorSettings = {
   defaultGraceSeconds: null,
   retentionDays: LIMITS.defaultRetentionDays,
   stormThreshold: LIMITS.defaultStormThreshold,
-  alertLeaseSeconds: 120,
 };

@@ -45,6 +45,13 @@ export interface DeviceQuery {
   readonly cursor?: string;
 }
 
+/**
+ * What a settle wrote: `closed` (the outage ended), `reopened` (it ended, and a fail that landed
+ * meanwhile opened the next one), `recorded` (what went out was noted, the outage stays open), or
+ * `lease-lost` (another sweeper holds the device now and settles it).
+ */
+export type SettleOutcome = 'closed' | 'reopened' | 'recorded' | 'lease-lost';
+
 /** The result of an attempted conditional change: the record after it, or `null` when the condition no longer held. */
 export type ConditionalResult = DeviceRecord | null;
 
@@ -62,14 +69,19 @@ export interface DeviceStore {
    */
   markDown(deviceId: string, now: number, lease: AlertLease): Promise<ConditionalResult>;
 
-  /** Takes the alert lease of a device whose open outage started at `downSince`, unless another live lease holds it. */
+  /**
+   * Takes the alert lease of a device whose open outage started at `downSince`, unless another live
+   * lease holds it or it is paused. Forgets `unsettledFailAt`: from here on it marks fails that land
+   * while this lease is held.
+   */
   claimAlerts(deviceId: string, downSince: number, now: number, lease: AlertLease): Promise<ConditionalResult>;
 
   /**
-   * After publishing: records what was delivered and gives the lease back.
-   * `closed`: the `device.up` went out, so the outage is forgotten. `downAlerted`: the `device.down` went out.
+   * After publishing: records what was delivered and gives the lease back (only while `owner` holds it).
+   * `closed`: the `device.up` went out, so the outage ends; if a `fail` landed meanwhile, a new
+   * outage opens at that fail instead. `downAlerted`: the `device.down` went out.
    */
-  settleAlerts(deviceId: string, downSince: number, owner: string, outcome: { downAlerted: boolean; closed: boolean }): Promise<void>;
+  settleAlerts(deviceId: string, downSince: number, owner: string, outcome: { downAlerted: boolean; closed: boolean }): Promise<SettleOutcome>;
 
   /** Reads one device. */
   getDevice(deviceId: string): Promise<DeviceRecord | null>;
@@ -90,7 +102,7 @@ export interface DeviceStore {
   /** One page of devices. */
   listDevices(query: DeviceQuery): Promise<{ devices: DeviceRecord[]; cursor: string | null }>;
 
-  /** Stores the fleet summary (one small item). */
+  /** Stores the fleet summary (one small item), unless a sweep that started later already did. */
   writeSummary(summary: FleetSummary): Promise<void>;
 
   /** Reads the fleet summary with one read; null before the first sweep. */

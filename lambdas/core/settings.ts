@@ -29,7 +29,6 @@ export interface RawMonitorSettings {
   readonly defaultGraceSeconds?: string;
   readonly retentionDays?: string;
   readonly stormThreshold?: string;
-  readonly alertLeaseSeconds?: string;
 }
 
 /** Validated settings; `names` gives the user-facing name of each setting for error messages. */
@@ -48,6 +47,5 @@ export function monitorSettings(raw: RawMonitorSettings, names: Record<keyof Raw
         : integerSetting(names.defaultGraceSeconds, grace, { min: LIMITS.minGraceSeconds, max: LIMITS.maxGraceSeconds }, 0),
     retentionDays: integerSetting(names.retentionDays, raw.retentionDays, { min: 1, max: 3650 }, DEFAULT_SETTINGS.retentionDays),
     stormThreshold: integerSetting(names.stormThreshold, raw.stormThreshold, { min: 0, max: 1_000_000 }, DEFAULT_SETTINGS.stormThreshold),
-    alertLeaseSeconds: integerSetting(names.alertLeaseSeconds, raw.alertLeaseSeconds, { min: 1, max: 3600 }, DEFAULT_SETTINGS.alertLeaseSeconds),
   };
 }

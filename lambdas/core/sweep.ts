@@ -1,69 +1,38 @@
 /**
- * The sweep: finds devices whose deadline passed, turns them down with a compare-and-set, and
- * publishes every alert that is due. The device record is the outbox: an alert is marked sent only
- * after it was published, so a crash or a failed publish leaves it for the next sweep (same incidentId).
- * Any number of sweepers may run at once: state changes and alert claims are conditional writes.
+ * How the sweep works. Any number of sweeps may run at once (overlapping schedules, a retry, a slow
+ * one): every state change is a compare-and-set on the device record, which is also the alert
+ * outbox, so a sweep that loses a race just moves on.
+ *
+ *  1. Budget. The runtime says how long the sweep may run (`remainingMs`: the function's timeout).
+ *     The sweep starts no new page after `remainingMs - marginMs`, and its alert lease lasts until
+ *     `remainingMs`: no write of this sweep can land after its lease, so no other sweep takes over
+ *     a device this one may still publish (a lease shorter than a sweep meant double publishes).
+ *  2. Scan. Each segment is read page by page (eventually consistent: every decision below is
+ *     re-checked by a conditional write). A page that fails ends that segment only.
+ *  3. Claim, per page (AlertOutbox.claim):
+ *     - markDown: `st = up AND dl < now AND not paused AND no ds`. Settles "a beat arrived after the
+ *       scan read the device" (the beat moved `dl`) and "two sweeps lapse the same device" (`ds` set).
+ *     - claimAlerts: `ds = <as read> AND not paused AND (no lease OR lease ran out)`. Settles "two
+ *       sweeps announce the same outage" (one gets the lease), "the outage ended or the device was
+ *       paused since the read".
+ *     A write that fails (throttling, a timeout) skips its device: logged, counted, retried next sweep.
+ *  4. Publish and settle (AlertOutbox.deliver), every `flushEvery` claims and at the end, so a long
+ *     sweep publishes as it goes:
+ *     - alerts are built from the claimed copies (written by step 3), downs first, storms folded into
+ *       `fleet.down`, ups only once their down is out;
+ *     - settleAlerts: `lo = <our lease> AND ds = <claimed>`. Settles "our lease ran out and another
+ *       sweep took over" (that one settles; at worst an alert went out twice with one incidentId).
+ *       Closing an outage also needs `no ff`: settles "a fail beat landed while its device.up was being
+ *       published" (the fail opens the next outage, from `ff`, and is announced).
+ *  5. Summary: `at < startedAt`. Settles "overlapping sweeps finish out of order" (lastSweepAt never
+ *     goes back). Written only by a sweep that read the whole table.
  */
-import { deviceDownAlert, deviceUpAlert, fleetDownAlert, type Alert, type DeviceDownAlert, type DeviceUpAlert } from './alerts';
+import { AlertOutbox } from './alert-outbox';
 import { isCanary } from './canary';
-import { TaskPool } from './concurrency';
-import { statusOf, type AlertLease, type DeviceRecord, type MonitorSettings } from './model';
+import { statusOf, type DeviceRecord, type MonitorSettings } from './model';
 import type { AlertPublisher, Clock, DeviceStore, FleetSummary, Logger } from './ports';
 
-/** What a sweep must do for one device it read. */
-export type SweepTask = 'lapse' | 'announce' | 'none';
-
-/** Decides, from one record read at `now`, what the sweep does with it. */
-export function classifyForSweep(device: DeviceRecord, now: number): SweepTask {
-  if (device.paused) return 'none';
-  // Another sweeper is publishing this device's alerts; it settles them or its lease runs out.
-  if (device.lease !== null && device.lease.until > now) return 'none';
-  if (device.downSince !== null) {
-    // An open outage whose down, or whose recovery, has not been announced yet.
-    return device.state === 'up' || !device.downAlerted ? 'announce' : 'none';
-  }
-  if (device.state === 'up' && device.deadline !== null && device.deadline < now) return 'lapse';
-  return 'none';
-}
-
-/** The alerts an open outage still owes. */
-export function dueAlerts(device: DeviceRecord, now: number): { down: DeviceDownAlert | null; up: DeviceUpAlert | null } {
-  if (device.downSince === null) return { down: null, up: null };
-  return {
-    down: device.downAlerted ? null : deviceDownAlert(device, now),
-    up: device.state === 'up' ? deviceUpAlert(device, now) : null,
-  };
-}
-
-/** Keeps a `fleet.down` well under SNS's 256 KB message limit (ids up to 128 chars, incident ids ~155). */
-export const MAX_DEVICES_PER_FLEET_ALERT = 500;
-
-/**
- * Replaces the `device.down`s of any group with more than `threshold` of them by one `fleet.down`.
- * Returns the alerts to publish and, for each, the devices whose down it announces.
- */
-export function aggregateStorms(downs: readonly DeviceDownAlert[], threshold: number, now: number): { alert: Alert; covers: readonly string[] }[] {
-  if (threshold <= 0) return downs.map((d) => ({ alert: d, covers: [d.deviceId] }));
-  const byGroup = new Map<string | null, DeviceDownAlert[]>();
-  for (const down of downs) {
-    const list = byGroup.get(down.group) ?? [];
-    list.push(down);
-    byGroup.set(down.group, list);
-  }
-  const out: { alert: Alert; covers: readonly string[] }[] = [];
-  for (const [group, list] of byGroup) {
-    if (list.length > threshold) {
-      // SNS takes at most 256 KB a message: a huge storm goes out in parts.
-      for (let start = 0; start < list.length; start += MAX_DEVICES_PER_FLEET_ALERT) {
-        const fleet = fleetDownAlert(group, list.slice(start, start + MAX_DEVICES_PER_FLEET_ALERT), now);
-        out.push({ alert: fleet, covers: fleet.deviceIds });
-      }
-    } else {
-      for (const d of list) out.push({ alert: d, covers: [d.deviceId] });
-    }
-  }
-  return out;
-}
+export { aggregateStorms, classifyForSweep, dueAlerts } from './alert-outbox';
 
 /** What one sweep did. */
 export interface SweepReport {
@@ -73,20 +42,44 @@ export interface SweepReport {
   readonly wentDown: number;
   readonly alertsPublished: number;
   readonly publishFailures: number;
+  /** Conditional writes that failed with an error (not a lost race); those devices wait for the next sweep. */
+  readonly writeFailures: number;
+  /** Scan segments that broke off with an error. */
+  readonly scanFailures: number;
+  /** The time budget ran out before the whole table was read. */
+  readonly stoppedEarly: boolean;
+  /** Status counts of the devices read (the whole fleet only when the sweep completed). */
   readonly counts: FleetSummary['counts'];
 }
+
+/** How long one sweep may run, as the runtime knows it. */
+export interface SweepBudget {
+  /** Milliseconds until the runtime stops this sweep (a Lambda's remaining time). */
+  readonly remainingMs: number;
+}
+
+/** Used when the runtime sets no limit (local mode, tests): the Lambda's timeout. */
+export const DEFAULT_SWEEP_BUDGET: SweepBudget = { remainingMs: 120_000 };
 
 export interface SweeperOptions {
   /** Parallel scan segments (1 to 1,000,000). */
   readonly segments: number;
   /** Conditional writes in flight at once. */
   readonly writeConcurrency: number;
+  /** The sweep starts no new page this close to the end of its budget (time to publish and settle). Default 10 s. */
+  readonly marginMs?: number;
+  /** Claimed devices that trigger a publish mid-scan. Default 500. */
+  readonly flushEvery?: number;
 }
 
 type Counts = { new: number; up: number; down: number; paused: number };
 
 /** Runs sweeps over the whole table. */
 export class Sweeper {
+  private readonly outbox: AlertOutbox;
+  private readonly marginMs: number;
+  private readonly flushEvery: number;
+
   constructor(
     private readonly deps: {
       readonly store: DeviceStore;
@@ -99,130 +92,76 @@ export class Sweeper {
     private readonly options: SweeperOptions,
   ) {
     if (!Number.isInteger(options.segments) || options.segments < 1) throw new Error(`segments must be a positive integer, got ${options.segments}`);
+    this.marginMs = options.marginMs ?? 10_000;
+    this.flushEvery = options.flushEvery ?? 500;
+    this.outbox = new AlertOutbox(deps, { writeConcurrency: options.writeConcurrency });
   }
 
-  /** One full sweep: read, transition, publish, settle, summarise. */
-  async sweep(): Promise<SweepReport> {
-    const { store, clock, settings, logger } = this.deps;
+  /** One sweep over the whole table, within `budget`: read, claim, publish, settle, summarise. */
+  async sweep(budget: SweepBudget = DEFAULT_SWEEP_BUDGET): Promise<SweepReport> {
+    const { store, clock, logger } = this.deps;
     const startedAt = clock.now();
-    const lease: AlertLease = {
-      until: startedAt + settings.alertLeaseSeconds * 1000,
-      owner: (this.deps.newLeaseOwner ?? randomOwner)(),
-    };
+    const stopAt = startedAt + budget.remainingMs - this.marginMs;
+    const lease = AlertOutbox.lease(startedAt + budget.remainingMs, this.deps.newLeaseOwner?.());
     const counts: Counts = { new: 0, up: 0, down: 0, paused: 0 };
-    const claimed: DeviceRecord[] = [];
-    let devicesRead = 0;
-    let wentDown = 0;
-    const pool = new TaskPool(this.options.writeConcurrency);
+    const totals = { devicesRead: 0, wentDown: 0, alertsPublished: 0, publishFailures: 0, writeFailures: 0, scanFailures: 0 };
+    let stoppedEarly = false;
+
+    // Claimed devices wait here until a flush publishes them; flushes run one after another.
+    let pending: DeviceRecord[] = [];
+    let flushing: Promise<void> = Promise.resolve();
+    const flush = (): Promise<void> => {
+      const batch = pending;
+      pending = [];
+      flushing = flushing.then(async () => {
+        const delivered = await this.outbox.deliver(batch, lease);
+        totals.alertsPublished += delivered.alertsPublished;
+        totals.publishFailures += delivered.publishFailures;
+        totals.writeFailures += delivered.writeFailures;
+      }).catch((error: unknown) => {
+        // A publisher must not throw (it reports failures); if one does, these alerts wait for the next sweep.
+        totals.publishFailures += batch.length;
+        logger.error('publishing failed; the next sweep retries', { error: error instanceof Error ? error.message : String(error) });
+      });
+      return flushing;
+    };
 
     const readSegment = async (segment: number) => {
-      for await (const page of store.scanSegment(segment, this.options.segments)) {
-        for (const device of page) {
-          devicesRead++;
-          if (isCanary(device.deviceId)) continue; // the doctor's canary: never alerts, never counted
-          counts[statusOf(device)]++;
-          const task = classifyForSweep(device, startedAt);
-          if (task === 'lapse') {
-            await pool.run(async () => {
-              const down = await store.markDown(device.deviceId, clock.now(), lease);
-              if (down === null) return; // a beat arrived, or another sweeper got there first
-              wentDown++;
-              counts.up--;
-              counts.down++;
-              claimed.push(down);
-            });
-          } else if (task === 'announce') {
-            await pool.run(async () => {
-              const owned = await store.claimAlerts(device.deviceId, device.downSince as number, clock.now(), lease);
-              if (owned !== null) claimed.push(owned);
-            });
+      const pages = store.scanSegment(segment, this.options.segments)[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          if (clock.now() >= stopAt) {
+            stoppedEarly = true;
+            await pages.return?.();
+            return;
           }
+          const page = await pages.next();
+          if (page.done) return;
+          for (const device of page.value) {
+            totals.devicesRead++;
+            if (!isCanary(device.deviceId)) counts[statusOf(device)]++; // the doctor's canary is not part of the fleet
+          }
+          const claim = await this.outbox.claim(page.value, lease);
+          totals.wentDown += claim.wentDown;
+          totals.writeFailures += claim.writeFailures;
+          counts.up -= claim.wentDown;
+          counts.down += claim.wentDown;
+          pending.push(...claim.claimed);
+          if (pending.length >= this.flushEvery) await flush();
         }
+      } catch (error) {
+        totals.scanFailures++;
+        logger.error('scan segment failed; the next sweep reads it again', { segment, error: error instanceof Error ? error.message : String(error) });
       }
     };
     await Promise.all(Array.from({ length: this.options.segments }, (_, segment) => readSegment(segment)));
-    await pool.drain();
+    await flush();
 
-    const { published, failures } = await this.publishDue(claimed, clock.now());
-    await this.settle(claimed, lease.owner, published);
-
-    const summary: FleetSummary = { lastSweepAt: startedAt, counts };
-    await store.writeSummary(summary);
-    const report: SweepReport = {
-      startedAt,
-      durationMs: clock.now() - startedAt,
-      devicesRead,
-      wentDown,
-      alertsPublished: published.alerts,
-      publishFailures: failures,
-      counts,
-    };
+    const complete = !stoppedEarly && totals.scanFailures === 0;
+    if (complete) await store.writeSummary({ lastSweepAt: startedAt, counts });
+    else logger.warn('sweep did not read the whole table; the fleet summary is left as it was', { stoppedEarly, scanFailures: totals.scanFailures });
+    const report: SweepReport = { startedAt, durationMs: clock.now() - startedAt, ...totals, stoppedEarly, counts };
     logger.info('sweep finished', { ...report });
     return report;
   }
-
-  /** Publishes downs (aggregated into storms) first, then the recoveries whose down is out. */
-  private async publishDue(claimed: readonly DeviceRecord[], now: number) {
-    const downs: DeviceDownAlert[] = [];
-    const ups = new Map<string, DeviceUpAlert>();
-    for (const device of claimed) {
-      const due = dueAlerts(device, now);
-      if (due.down) downs.push(due.down);
-      if (due.up) ups.set(device.deviceId, due.up);
-    }
-    const downAnnounced = new Set<string>();
-    const upAnnounced = new Set<string>();
-    let alerts = 0;
-    let failures = 0;
-
-    const downBatch = aggregateStorms(downs, this.deps.settings.stormThreshold, now);
-    if (downBatch.length > 0) {
-      const result = await this.deps.publisher.publish(downBatch.map((b) => b.alert));
-      for (const { alert, covers } of downBatch) {
-        if (!result.delivered.has(alert)) continue;
-        alerts++;
-        for (const id of covers) downAnnounced.add(id);
-      }
-      failures += result.failures.length;
-      for (const f of result.failures) this.deps.logger.error('alert not delivered; the next sweep retries it', { type: f.alert.type, error: f.error });
-    }
-
-    // A recovery goes out only once its outage was announced (now or earlier), so pairs stay in order.
-    const alreadyDown = new Set(claimed.filter((d) => d.downAlerted).map((d) => d.deviceId));
-    const upBatch = [...ups.values()].filter((u) => alreadyDown.has(u.deviceId) || downAnnounced.has(u.deviceId));
-    if (upBatch.length > 0) {
-      const result = await this.deps.publisher.publish(upBatch);
-      for (const up of upBatch) {
-        if (!result.delivered.has(up)) continue;
-        alerts++;
-        upAnnounced.add(up.deviceId);
-      }
-      failures += result.failures.length;
-      for (const f of result.failures) this.deps.logger.error('alert not delivered; the next sweep retries it', { type: f.alert.type, error: f.error });
-    }
-    return { published: { alerts, downAnnounced, upAnnounced }, failures };
-  }
-
-  /** Records what went out and gives every lease back. */
-  private async settle(
-    claimed: readonly DeviceRecord[],
-    owner: string,
-    published: { downAnnounced: ReadonlySet<string>; upAnnounced: ReadonlySet<string> },
-  ): Promise<void> {
-    const pool = new TaskPool(this.options.writeConcurrency);
-    for (const device of claimed) {
-      await pool.run(() =>
-        this.deps.store.settleAlerts(device.deviceId, device.downSince as number, owner, {
-          downAlerted: device.downAlerted || published.downAnnounced.has(device.deviceId),
-          closed: published.upAnnounced.has(device.deviceId),
-        }),
-      );
-    }
-    await pool.drain();
-  }
 }
-
-function randomOwner(): string {
-  return globalThis.crypto.randomUUID();
-}
-

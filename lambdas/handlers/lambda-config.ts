@@ -20,14 +20,12 @@ export function lambdaSettings(env: Env): MonitorSettings {
       defaultGraceSeconds: env.DEFAULT_GRACE_SECONDS,
       retentionDays: env.RETENTION_DAYS,
       stormThreshold: env.STORM_THRESHOLD,
-      alertLeaseSeconds: env.ALERT_LEASE_SECONDS,
     },
     {
       defaultIntervalSeconds: 'DEFAULT_INTERVAL_SECONDS',
       defaultGraceSeconds: 'DEFAULT_GRACE_SECONDS',
       retentionDays: 'RETENTION_DAYS',
       stormThreshold: 'STORM_THRESHOLD',
-      alertLeaseSeconds: 'ALERT_LEASE_SECONDS',
     },
   );
 }

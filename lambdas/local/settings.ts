@@ -101,7 +101,6 @@ export function parseLocalSettings(flags: LocalFlags, env: Env, cwd: string): Lo
     defaultGraceSeconds: grace.name,
     stormThreshold: storm.name,
     retentionDays: retention.name,
-    alertLeaseSeconds: 'alert lease',
   });
 
   const current = secretFromEnv(env, 'HEARTBEAT_SIGNING_SECRET');

@@ -59,7 +59,6 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
       defaultGraceSeconds: fc.option(fc.integer({ min: 0, max: 600 }), { nil: null }),
       retentionDays: fc.constant(30),
       stormThreshold: fc.constant(25),
-      alertLeaseSeconds: fc.constant(120),
     });
     let run = 0;
     await fc.assert(

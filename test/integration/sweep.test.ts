@@ -123,7 +123,7 @@ describe('Sweeper against DynamoDB Local', () => {
 
   it('takes over the alerts of a sweeper that died holding them, once its lease runs out', async () => {
     // Prepare: a sweeper turned the device down and crashed before publishing.
-    const { clock, store, publisher, recorder, sweeper } = setup(table, { alertLeaseSeconds: 30 });
+    const { clock, store, publisher, recorder, sweeper } = setup(table);
     await recorder.record('orphan-1', { interval: 5, grace: 0 });
     clock.advance(6_000);
     const down = await store.markDown('orphan-1', clock.now(), { until: clock.now() + 30_000, owner: 'crashed' });

@@ -1,14 +1,14 @@
-/** The sweep's decisions, from one record read at one instant; and storm aggregation. */
+/** The outbox's decisions, from one record read at one instant; and storm aggregation. */
 import { describe, expect, it } from 'vitest';
 import { deviceDownAlert } from '../../lambdas/core/alerts';
 import type { DeviceRecord } from '../../lambdas/core/model';
-import { aggregateStorms, classifyForSweep, dueAlerts } from '../../lambdas/core/sweep';
+import { aggregateStorms, classifyForSweep, dueAlerts, MAX_FLEET_ALERT_BYTES } from '../../lambdas/core/alert-outbox';
 
 const NOW = Date.parse('2026-11-25T10:00:00.000Z');
 const up: DeviceRecord = {
   deviceId: 'd1', state: 'up', paused: false, group: null, intervalSeconds: 60, explicitGraceSeconds: null,
   lastSeen: NOW - 100_000, deadline: NOW + 20_000, downSince: null, downReason: null, downAlerted: false,
-  recoveredAt: NOW - 500_000, beats: 9, message: null, meta: null, lease: null,
+  recoveredAt: NOW - 500_000, unsettledFailAt: null, beats: 9, message: null, meta: null, lease: null,
 };
 
 describe('classifyForSweep', () => {
@@ -54,10 +54,19 @@ describe('aggregateStorms', () => {
     expect(fleet?.covers).toHaveLength(4);
     expect(out.filter((o) => o.alert.type === 'device.down')).toHaveLength(3);
   });
-  it('splits a storm too big for one SNS message into parts of at most 500 devices', () => {
+  it('splits a storm so that each fleet.down stays under the SNS message limit, whatever the id length', () => {
+    // Prepare: 2,000 devices with the longest ids the contract allows.
+    const long = Array.from({ length: 2000 }, (_, i) => deviceDownAlert({ ...up, deviceId: `${'x'.repeat(120)}-${String(i).padStart(7, '0')}`, group: 'g', state: 'down', downSince: NOW - 1000, downReason: 'timeout' }, NOW));
+    // Act
+    const out = aggregateStorms(long, 25, NOW);
+    // Assess: several parts, each within the budget, together naming every device once.
+    expect(out.length).toBeGreaterThan(1);
+    for (const o of out) expect(Buffer.byteLength(JSON.stringify(o.alert))).toBeLessThanOrEqual(MAX_FLEET_ALERT_BYTES);
+    expect(out.flatMap((o) => o.covers)).toEqual(long.map((d) => d.deviceId));
+  });
+  it('keeps a storm of short ids in one fleet.down', () => {
     const out = aggregateStorms(downs('big', 1234), 25, NOW);
-    expect(out.map((o) => (o.alert.type === 'fleet.down' ? o.alert.count : 0))).toEqual([500, 500, 234]);
-    for (const o of out) expect(Buffer.byteLength(JSON.stringify(o.alert))).toBeLessThan(256 * 1024);
+    expect(out.map((o) => (o.alert.type === 'fleet.down' ? o.alert.count : 0))).toEqual([1234]);
   });
   it('sends one message each when the threshold is 0 (off)', () => {
     expect(aggregateStorms(downs('a', 50), 0, NOW)).toHaveLength(50);

@@ -31,8 +31,8 @@ describe('settings', () => {
     for (const bad of ['11', '-1', '1.5', 'abc', '1e3']) expect(() => integerSetting('HEARTBEAT_X', bad, { min: 0, max: 10 }, 1)).toThrow(/HEARTBEAT_X/);
   });
   it('builds monitor settings with the contract defaults', () => {
-    const names = { defaultIntervalSeconds: 'A', defaultGraceSeconds: 'B', retentionDays: 'C', stormThreshold: 'D', alertLeaseSeconds: 'E' };
-    expect(monitorSettings({}, names)).toEqual({ defaultIntervalSeconds: 60, defaultGraceSeconds: null, retentionDays: 30, stormThreshold: 25, alertLeaseSeconds: 120 });
+    const names = { defaultIntervalSeconds: 'A', defaultGraceSeconds: 'B', retentionDays: 'C', stormThreshold: 'D' };
+    expect(monitorSettings({}, names)).toEqual({ defaultIntervalSeconds: 60, defaultGraceSeconds: null, retentionDays: 30, stormThreshold: 25 });
     expect(() => monitorSettings({ stormThreshold: 'lots' }, names)).toThrow(ConfigError);
   });
 });

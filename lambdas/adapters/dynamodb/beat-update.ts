@@ -22,6 +22,7 @@ export function beatUpdate(beat: BeatWrite): { update: UpdateBuilder; condition:
   } else {
     u.set(ATTR.downSince, `if_not_exists(${u.name(ATTR.downSince)}, ${u.value(n(now))})`);
     u.set(ATTR.downReason, `if_not_exists(${u.name(ATTR.downReason)}, ${u.value(s('fail'))})`);
+    u.set(ATTR.unsettledFailAt, `if_not_exists(${u.name(ATTR.unsettledFailAt)}, ${u.value(n(now))})`);
     u.remove(ATTR.recoveredAt);
   }
   setBeatTiming(u, beat);

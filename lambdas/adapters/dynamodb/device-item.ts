@@ -48,6 +48,7 @@ export function recordFromItem(item: Item): DeviceRecord {
     downReason: str(item, ATTR.downReason) as DownReason | null,
     downAlerted: downSince !== null && num(item, ATTR.alertedDownSince) === downSince,
     recoveredAt: num(item, ATTR.recoveredAt),
+    unsettledFailAt: num(item, ATTR.unsettledFailAt),
     beats: num(item, ATTR.beats) ?? 0,
     message: str(item, ATTR.message),
     meta: parseMeta(str(item, ATTR.meta)),
@@ -69,6 +70,7 @@ export const SWEEP_PROJECTION = [
   ATTR.downReason,
   ATTR.alertedDownSince,
   ATTR.recoveredAt,
+  ATTR.unsettledFailAt,
   ATTR.leaseUntil,
   ATTR.leaseOwner,
 ];

@@ -14,7 +14,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { AlertLease, DeviceRecord } from '../../core/model';
-import type { BeatWrite, DeviceQuery, DeviceStore, FleetSummary } from '../../core/ports';
+import type { BeatWrite, DeviceQuery, DeviceStore, FleetSummary, SettleOutcome } from '../../core/ports';
 import { beatUpdate } from './beat-update';
 import { decodeCursor, encodeCursor, num, recordFromItem, str, SWEEP_PROJECTION } from './device-item';
 import { ATTR, PARTITION_KEY, RESERVED_KEY_PREFIX, SUMMARY_KEY } from './table-schema';
@@ -45,6 +45,8 @@ export interface DynamoDbDeviceStoreOptions {
   readonly onCapacity?: (operation: string, units: CapacityUnits) => void;
   /** Attempts of a read-modify-write that keeps losing to beats. */
   readonly configureAttempts?: number;
+  /** Items per scan request of a sweep (DynamoDB's 1 MB page when unset); tests use small pages. */
+  readonly scanPageLimit?: number;
 }
 
 export class DynamoDbDeviceStore implements DeviceStore {
@@ -52,12 +54,14 @@ export class DynamoDbDeviceStore implements DeviceStore {
   private readonly tableName: string;
   private readonly onCapacity: DynamoDbDeviceStoreOptions['onCapacity'];
   private readonly configureAttempts: number;
+  private readonly scanPageLimit: number | undefined;
 
   constructor(options: DynamoDbDeviceStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.onCapacity = options.onCapacity;
     this.configureAttempts = options.configureAttempts ?? 5;
+    this.scanPageLimit = options.scanPageLimit;
   }
 
   private capacity(): { ReturnConsumedCapacity?: 'TOTAL' } {
@@ -146,6 +150,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
           ProjectionExpression: Object.keys(names).join(', '),
           ExpressionAttributeNames: names,
           ExclusiveStartKey: startKey,
+          ...(this.scanPageLimit !== undefined ? { Limit: this.scanPageLimit } : {}),
           ...this.capacity(),
         }),
       );
@@ -167,7 +172,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
     u.set(ATTR.downReason, u.value(s('timeout')));
     u.set(ATTR.leaseUntil, u.value(n(lease.until)));
     u.set(ATTR.leaseOwner, u.value(s(lease.owner)));
-    u.remove(ATTR.recoveredAt).remove(ATTR.alertedDownSince);
+    u.remove(ATTR.recoveredAt).remove(ATTR.alertedDownSince).remove(ATTR.unsettledFailAt);
     const condition =
       `${u.name(ATTR.state)} = ${u.value(s('up'))} AND ${u.name(ATTR.deadline)} < ${u.value(n(now))}` +
       ` AND attribute_not_exists(${u.name(ATTR.paused)}) AND attribute_not_exists(${u.name(ATTR.downSince)})`;
@@ -178,6 +183,8 @@ export class DynamoDbDeviceStore implements DeviceStore {
     const u = new UpdateBuilder();
     u.set(ATTR.leaseUntil, u.value(n(lease.until)));
     u.set(ATTR.leaseOwner, u.value(s(lease.owner)));
+    // From now on `ff` marks a fail that lands while this lease is held (see settleAlerts).
+    u.remove(ATTR.unsettledFailAt);
     const lk = u.name(ATTR.leaseUntil);
     const condition =
       `${u.name(ATTR.downSince)} = ${u.value(n(downSince))} AND attribute_not_exists(${u.name(ATTR.paused)})` +
@@ -185,21 +192,31 @@ export class DynamoDbDeviceStore implements DeviceStore {
     return this.conditionalUpdate('claimAlerts', deviceId, u, condition);
   }
 
-  async settleAlerts(deviceId: string, downSince: number, owner: string, outcome: { downAlerted: boolean; closed: boolean }): Promise<void> {
+  async settleAlerts(deviceId: string, downSince: number, owner: string, outcome: { downAlerted: boolean; closed: boolean }): Promise<SettleOutcome> {
     const holds = (u: UpdateBuilder) =>
       `${u.name(ATTR.leaseOwner)} = ${u.value(s(owner))} AND ${u.name(ATTR.downSince)} = ${u.value(n(downSince))}`;
     if (outcome.closed) {
-      const u = new UpdateBuilder();
-      for (const attribute of [ATTR.downSince, ATTR.downReason, ATTR.alertedDownSince, ATTR.leaseUntil, ATTR.leaseOwner]) u.remove(attribute);
-      // Close the outage only if the device is still up: a fail beat may have landed since.
-      const closed = await this.conditionalUpdate('settleAlerts', deviceId, u, `${holds(u)} AND ${u.name(ATTR.state)} = ${u.value(s('up'))}`);
-      if (closed) return;
+      // The device.up went out: this outage is over whatever happened since. Close it, unless a
+      // fail landed after the claim (`ff` set): then that fail is the start of the next outage.
+      const close = new UpdateBuilder();
+      for (const attribute of [ATTR.downSince, ATTR.downReason, ATTR.alertedDownSince, ATTR.leaseUntil, ATTR.leaseOwner]) close.remove(attribute);
+      if (await this.conditionalUpdate('settleAlerts', deviceId, close, `${holds(close)} AND attribute_not_exists(${close.name(ATTR.unsettledFailAt)})`)) {
+        return 'closed';
+      }
+      const reopen = new UpdateBuilder();
+      reopen.set(ATTR.downSince, reopen.name(ATTR.unsettledFailAt));
+      reopen.set(ATTR.downReason, reopen.value(s('fail')));
+      for (const attribute of [ATTR.alertedDownSince, ATTR.unsettledFailAt, ATTR.leaseUntil, ATTR.leaseOwner]) reopen.remove(attribute);
+      if (await this.conditionalUpdate('settleAlerts', deviceId, reopen, `${holds(reopen)} AND attribute_exists(${reopen.name(ATTR.unsettledFailAt)})`)) {
+        return 'reopened';
+      }
+      return 'lease-lost';
     }
     const u = new UpdateBuilder();
-    if (outcome.downAlerted || outcome.closed) u.set(ATTR.alertedDownSince, u.value(n(downSince)));
+    if (outcome.downAlerted) u.set(ATTR.alertedDownSince, u.value(n(downSince)));
     u.remove(ATTR.leaseUntil).remove(ATTR.leaseOwner);
     // If the lease was lost (it ran out and another sweeper took over) that sweeper settles instead.
-    await this.conditionalUpdate('settleAlerts', deviceId, u, holds(u));
+    return (await this.conditionalUpdate('settleAlerts', deviceId, u, holds(u))) ? 'recorded' : 'lease-lost';
   }
 
   async getDevice(deviceId: string): Promise<DeviceRecord | null> {
@@ -310,17 +327,24 @@ export class DynamoDbDeviceStore implements DeviceStore {
     const u = new UpdateBuilder();
     u.set(ATTR.summaryAt, u.value(n(summary.lastSweepAt)));
     u.set(ATTR.summaryCounts, u.value(s(JSON.stringify(summary.counts))));
-    const result = await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: this.key(SUMMARY_KEY),
-        UpdateExpression: u.expression(),
-        ExpressionAttributeNames: u.names,
-        ExpressionAttributeValues: u.values,
-        ...this.capacity(),
-      }),
-    );
-    this.report('writeSummary', result.ConsumedCapacity);
+    const at = u.name(ATTR.summaryAt);
+    try {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.key(SUMMARY_KEY),
+          UpdateExpression: u.expression(),
+          // Overlapping sweeps finish in any order: the one that started last has the newest counts.
+          ConditionExpression: `attribute_not_exists(${at}) OR ${at} < ${u.value(n(summary.lastSweepAt))}`,
+          ExpressionAttributeNames: u.names,
+          ExpressionAttributeValues: u.values,
+          ...this.capacity(),
+        }),
+      );
+      this.report('writeSummary', result.ConsumedCapacity);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async readSummary(): Promise<FleetSummary | null> {

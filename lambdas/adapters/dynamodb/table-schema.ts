@@ -35,6 +35,7 @@ export const ATTR = {
   downReason: 'rs', // S: timeout | fail
   alertedDownSince: 'na', // N: equals ds once that outage's device.down was published
   recoveredAt: 'rt', // N: first ok beat since the last time the device went down
+  unsettledFailAt: 'ff', // N: first fail beat since a sweep last claimed the device's alerts
   beats: 'bc', // N
   message: 'msg', // S
   meta: 'mt', // S: the meta object as JSON

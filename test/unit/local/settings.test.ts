@@ -16,7 +16,7 @@ describe('parseLocalSettings', () => {
       dataDir: '/srv/project/.heartbeat',
       sweepSeconds: 60,
       minBeatSpacingSeconds: 0,
-      monitor: { defaultIntervalSeconds: 60, defaultGraceSeconds: null, retentionDays: 30, stormThreshold: 25, alertLeaseSeconds: 120 },
+      monitor: { defaultIntervalSeconds: 60, defaultGraceSeconds: null, retentionDays: 30, stormThreshold: 25 },
       signingSecretFromEnv: null,
       adminTokenFromEnv: null,
     });

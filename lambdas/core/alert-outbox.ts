@@ -1,0 +1,262 @@
+/**
+ * The alert outbox: the device record says which alerts a device still owes, and this unit turns
+ * that into published alerts. Anything that reads device records (the sweep's scan pages, a stream
+ * of changed records) hands them to `AlertOutbox.process`, which
+ *   1. claims each device that owes something, with a compare-and-set that also takes its lease
+ *      (`markDown` for an overdue device, `claimAlerts` for an open outage not yet fully announced);
+ *   2. builds the due alerts from the claimed copies, folds a group's storm into `fleet.down`s;
+ *   3. publishes the downs, then the ups whose down is out (so a pair never arrives reversed);
+ *   4. settles each device: records what went out and gives the lease back.
+ * A failed write skips its device (logged and counted); its lease runs out and a later caller retries.
+ * Nothing is marked sent before it was published, so delivery is at least once, with a stable incidentId.
+ */
+import { deviceDownAlert, deviceUpAlert, fleetDownAlert, type Alert, type DeviceDownAlert, type DeviceUpAlert } from './alerts';
+import { isCanary } from './canary';
+import { TaskPool } from './concurrency';
+import type { AlertLease, DeviceRecord, MonitorSettings } from './model';
+import type { AlertPublisher, Clock, DeviceStore, Logger, SettleOutcome } from './ports';
+
+/** What the outbox must do for one device it was handed. */
+export type OutboxTask = 'lapse' | 'announce' | 'none';
+
+/** Decides, from one record read at `now`, what the outbox does with it. */
+export function classifyForSweep(device: DeviceRecord, now: number): OutboxTask {
+  if (device.paused) return 'none';
+  if (isCanary(device.deviceId)) return 'none'; // the doctor's canary goes silent after each check by design
+  // Another sweeper is publishing this device's alerts; it settles them or its lease runs out.
+  if (device.lease !== null && device.lease.until > now) return 'none';
+  if (device.downSince !== null) {
+    // An open outage whose down, or whose recovery, has not been announced yet.
+    return device.state === 'up' || !device.downAlerted ? 'announce' : 'none';
+  }
+  if (device.state === 'up' && device.deadline !== null && device.deadline < now) return 'lapse';
+  return 'none';
+}
+
+/** The alerts an open outage still owes. */
+export function dueAlerts(device: DeviceRecord, now: number): { down: DeviceDownAlert | null; up: DeviceUpAlert | null } {
+  if (device.downSince === null) return { down: null, up: null };
+  return {
+    down: device.downAlerted ? null : deviceDownAlert(device, now),
+    up: device.state === 'up' ? deviceUpAlert(device, now) : null,
+  };
+}
+
+/**
+ * Largest `fleet.down` message, in bytes of JSON: SNS takes 262,144 bytes per message (and per
+ * batch), subject and attributes included; this leaves room for them whatever the ids are.
+ */
+export const MAX_FLEET_ALERT_BYTES = 200 * 1024;
+
+const utf8 = new TextEncoder();
+const jsonBytes = (value: unknown) => utf8.encode(JSON.stringify(value)).length;
+
+/** Splits one group's downs into `fleet.down`s of at most `maxBytes` of JSON each. */
+function fleetAlerts(group: string | null, downs: readonly DeviceDownAlert[], now: number, maxBytes: number): { alert: Alert; covers: readonly string[] }[] {
+  // The empty message plus room for the count's digits; each device adds its two quoted ids and two commas.
+  const base = jsonBytes(fleetDownAlert(group, [], now)) + 16;
+  const out: { alert: Alert; covers: readonly string[] }[] = [];
+  let part: DeviceDownAlert[] = [];
+  let bytes = base;
+  for (const down of downs) {
+    const cost = jsonBytes(down.deviceId) + jsonBytes(down.incidentId) + 2;
+    if (part.length > 0 && bytes + cost > maxBytes) {
+      const fleet = fleetDownAlert(group, part, now);
+      out.push({ alert: fleet, covers: fleet.deviceIds });
+      part = [];
+      bytes = base;
+    }
+    part.push(down);
+    bytes += cost;
+  }
+  if (part.length > 0) {
+    const fleet = fleetDownAlert(group, part, now);
+    out.push({ alert: fleet, covers: fleet.deviceIds });
+  }
+  return out;
+}
+
+/**
+ * Replaces the `device.down`s of any group with more than `threshold` of them by `fleet.down`s, each
+ * small enough for one SNS message. Returns the alerts to publish and, for each, the devices whose down it announces.
+ */
+export function aggregateStorms(
+  downs: readonly DeviceDownAlert[],
+  threshold: number,
+  now: number,
+  maxFleetBytes: number = MAX_FLEET_ALERT_BYTES,
+): { alert: Alert; covers: readonly string[] }[] {
+  if (threshold <= 0) return downs.map((d) => ({ alert: d, covers: [d.deviceId] }));
+  const byGroup = new Map<string | null, DeviceDownAlert[]>();
+  for (const down of downs) {
+    const list = byGroup.get(down.group) ?? [];
+    list.push(down);
+    byGroup.set(down.group, list);
+  }
+  const out: { alert: Alert; covers: readonly string[] }[] = [];
+  for (const [group, list] of byGroup) {
+    if (list.length > threshold) out.push(...fleetAlerts(group, list, now, maxFleetBytes));
+    else for (const d of list) out.push({ alert: d, covers: [d.deviceId] });
+  }
+  return out;
+}
+
+/** What claiming a batch of records did. */
+export interface ClaimReport {
+  /** The claimed records as written (fresh copies: alerts are built from these, never from the input). */
+  readonly claimed: readonly DeviceRecord[];
+  /** Devices this claim turned down (timeouts). */
+  readonly wentDown: number;
+  /** Claims that failed with an error (not a lost race): skipped, retried by a later caller. */
+  readonly writeFailures: number;
+}
+
+/** What publishing and settling a batch of claimed records did. */
+export interface DeliveryReport {
+  readonly alertsPublished: number;
+  readonly publishFailures: number;
+  /** Settles that failed with an error: their lease runs out and a later caller publishes again. */
+  readonly writeFailures: number;
+  /** How each device settled, by device id (for callers that record incidents). */
+  readonly settled: ReadonlyMap<string, SettleOutcome>;
+}
+
+/** Claims, publishes and settles device alerts; shared by the sweep and any other reader of device records. */
+export class AlertOutbox {
+  private readonly writeConcurrency: number;
+
+  constructor(
+    private readonly deps: {
+      readonly store: DeviceStore;
+      readonly publisher: AlertPublisher;
+      readonly clock: Clock;
+      readonly settings: MonitorSettings;
+      readonly logger: Logger;
+    },
+    options: { readonly writeConcurrency: number },
+  ) {
+    this.writeConcurrency = options.writeConcurrency;
+    new TaskPool(options.writeConcurrency); // validates the limit now, not at the first batch
+  }
+
+  /**
+   * A lease that lasts until `until` (epoch ms): the moment the caller can no longer write (its
+   * function's timeout). It must outlive the caller's publish and settle, or another caller takes over and publishes twice.
+   */
+  static lease(until: number, owner: string = globalThis.crypto.randomUUID()): AlertLease {
+    return { until, owner };
+  }
+
+  /** Claims every device of `devices` that owes an alert, then publishes and settles them. */
+  async process(devices: readonly DeviceRecord[], lease: AlertLease): Promise<ClaimReport & DeliveryReport> {
+    const claim = await this.claim(devices, lease);
+    const delivery = await this.deliver(claim.claimed, lease);
+    return { ...claim, ...delivery, writeFailures: claim.writeFailures + delivery.writeFailures };
+  }
+
+  /** Step 1: takes the lease of each device that owes an alert, turning overdue ones down. */
+  async claim(devices: readonly DeviceRecord[], lease: AlertLease): Promise<ClaimReport> {
+    const { store, clock } = this.deps;
+    const claimed: DeviceRecord[] = [];
+    let wentDown = 0;
+    const now = clock.now();
+    const failures = await this.forEach(devices, 'claim', async (device) => {
+      const task = classifyForSweep(device, now);
+      if (task === 'lapse') {
+        // CAS: still up, unpaused, no outage, deadline passed. Loses to a beat that landed since the read.
+        const down = await store.markDown(device.deviceId, clock.now(), lease);
+        if (down === null) return;
+        wentDown++;
+        claimed.push(down);
+      } else if (task === 'announce') {
+        // CAS: same outage, unpaused, no live lease. Loses to another sweeper that claimed it first.
+        const owned = await store.claimAlerts(device.deviceId, device.downSince as number, clock.now(), lease);
+        if (owned !== null) claimed.push(owned);
+      }
+    });
+    return { claimed, wentDown, writeFailures: failures };
+  }
+
+  /** Steps 2 to 4: publishes what the claimed devices owe, then settles each and gives its lease back. */
+  async deliver(claimed: readonly DeviceRecord[], lease: AlertLease): Promise<DeliveryReport> {
+    if (claimed.length === 0) return { alertsPublished: 0, publishFailures: 0, writeFailures: 0, settled: new Map() };
+    const { downAnnounced, upAnnounced, alerts, failures } = await this.publishDue(claimed, this.deps.clock.now());
+    const settled = new Map<string, SettleOutcome>();
+    const writeFailures = await this.forEach(claimed, 'settle', async (device) => {
+      // CAS: the lease is still ours and the outage the same; a close also requires that no fail landed since the claim.
+      const outcome = await this.deps.store.settleAlerts(device.deviceId, device.downSince as number, lease.owner, {
+        downAlerted: device.downAlerted || downAnnounced.has(device.deviceId),
+        closed: upAnnounced.has(device.deviceId),
+      });
+      settled.set(device.deviceId, outcome);
+    });
+    return { alertsPublished: alerts, publishFailures: failures, writeFailures, settled };
+  }
+
+  /** Publishes downs (aggregated into storms) first, then the recoveries whose down is out. */
+  private async publishDue(claimed: readonly DeviceRecord[], now: number) {
+    const downs: DeviceDownAlert[] = [];
+    const ups = new Map<string, DeviceUpAlert>();
+    for (const device of claimed) {
+      const due = dueAlerts(device, now);
+      if (due.down) downs.push(due.down);
+      if (due.up) ups.set(device.deviceId, due.up);
+    }
+    const downAnnounced = new Set<string>();
+    const upAnnounced = new Set<string>();
+    let alerts = 0;
+    let failures = 0;
+
+    const downBatch = aggregateStorms(downs, this.deps.settings.stormThreshold, now);
+    if (downBatch.length > 0) {
+      const result = await this.deps.publisher.publish(downBatch.map((b) => b.alert));
+      for (const { alert, covers } of downBatch) {
+        if (!result.delivered.has(alert)) continue;
+        alerts++;
+        for (const id of covers) downAnnounced.add(id);
+      }
+      failures += result.failures.length;
+      this.logFailures(result.failures);
+    }
+
+    // A recovery goes out only once its outage was announced (now or earlier), so pairs stay in order.
+    const alreadyDown = new Set(claimed.filter((d) => d.downAlerted).map((d) => d.deviceId));
+    const upBatch = [...ups.values()].filter((u) => alreadyDown.has(u.deviceId) || downAnnounced.has(u.deviceId));
+    if (upBatch.length > 0) {
+      const result = await this.deps.publisher.publish(upBatch);
+      for (const up of upBatch) {
+        if (!result.delivered.has(up)) continue;
+        alerts++;
+        upAnnounced.add(up.deviceId);
+      }
+      failures += result.failures.length;
+      this.logFailures(result.failures);
+    }
+    return { downAnnounced, upAnnounced, alerts, failures };
+  }
+
+  private logFailures(failures: readonly { alert: Alert; error: string }[]): void {
+    for (const f of failures) this.deps.logger.error('alert not delivered; the next sweep retries it', { type: f.alert.type, error: f.error });
+  }
+
+  /** Runs one write per device, `writeConcurrency` at a time; an error skips that device. Returns how many failed. */
+  private async forEach(devices: readonly DeviceRecord[], step: string, write: (device: DeviceRecord) => Promise<void>): Promise<number> {
+    const pool = new TaskPool(this.writeConcurrency);
+    let failed = 0;
+    for (const device of devices) {
+      await pool.run(async () => {
+        try {
+          await write(device);
+        } catch (error) {
+          failed++;
+          this.deps.logger.warn(`${step} write failed; the device is retried by the next sweep`, {
+            deviceId: device.deviceId,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+      });
+    }
+    await pool.drain();
+    return failed;
+  }
+}
