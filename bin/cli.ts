@@ -52,7 +52,8 @@ Examples:
   npx heartbeat beat sensor-1 --every 30   beat like a device would
   npx heartbeat devices                    the fleet, one line per device
   npx heartbeat token sensor-1             a device token, for firmware or curl
-  npx heartbeat dashboard --url <ApiUrl>   the dashboard of a deployed stack, on 127.0.0.1`,
+  npx heartbeat dashboard --url <ApiUrl>   the dashboard of a deployed stack, on 127.0.0.1
+  npx heartbeat doctor                     is everything working? one line per check`,
   );
 
 program
@@ -151,6 +152,21 @@ for (const [name, paused] of [
     }),
   );
 }
+
+withTarget(
+  program
+    .command('doctor')
+    .description('check a running service end to end: health, a recent sweep, a beat of the canary device heartbeat-doctor-canary, the management API, the canary read back')
+    .option('--sweep-every <seconds>', 'sweep period to judge the last sweep by (default: what /v1/health reports, else 60)')
+    .option('--secret <secret>', "signing secret for the canary's token (default: HEARTBEAT_SIGNING_SECRET, else the data directory's, else --secret-arn)")
+    .option('--secret-arn <arn>', "a deployed stack's SigningSecretArn: read the secret from Secrets Manager with your AWS credentials")
+    .option('--json', 'print the report as JSON (for scripts); the exit code is the same'),
+).action(
+  action(async (options) => {
+    const { doctorCommand } = await import('./cli/doctor');
+    if (!(await doctorCommand(options, io()))) process.exitCode = 1;
+  }),
+);
 
 const secret = program.command('secret').description('rotate the device-token signing secret in two steps, locking no device out');
 for (const [name, step, text] of [
