@@ -10,7 +10,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, cleanUp, startLocalMode, tempDir, until, type LocalModeProcess } from '../e2e/support/local-process';
-import { NODE_CLIENT, PYTHON_CLIENT, SHELL_CLIENT, runClient, type DeviceClient } from './support/device-clients';
+import { NODE_CLIENT, PYTHON_CLIENT, SHELL_CLIENT, buildCClient, cClient, cToolchainMissing, runClient, type DeviceClient } from './support/device-clients';
 import { startTestProxy, type Step, type TestProxy } from './support/test-proxy';
 import { deviceToken } from '../../lambdas/core/tokens';
 
@@ -76,9 +76,51 @@ const deviceFlags = (proxy: TestProxy, deviceId: string, token = tokenFor(device
 const RETRY_LINE = /retry (\d+)\/(\d+) in ([\d.]+)s \(backoff cap ([\d.]+)s\)/g;
 const BEAT_FIELDS = new Set(['status', 'interval', 'grace', 'message', 'meta']);
 
-function describeClient(client: DeviceClient): void {
+/**
+ * Seconds until the kernel's next keepalive probe on each established connection from a client to
+ * `port` whose keepalive timer is armed (/proc/net/tcp: timer kind 2, expiry in clock ticks).
+ */
+function keepaliveTimers(port: number): number[] {
+  const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  const timers: number[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const [remote, state, timer] = [fields[2], fields[3], fields[5]];
+      if (!remote || !timer || state !== '01' || Number.parseInt(remote.split(':')[1] ?? '', 16) !== port) continue;
+      const [kind, expiry] = timer.split(':');
+      if (kind === '02') timers.push(Number.parseInt(expiry ?? '0', 16) / ticksPerSecond);
+    }
+  }
+  return timers;
+}
+
+interface Build {
+  readonly status: number | null;
+  readonly output: string;
+}
+
+/** The tests every client passes; `build` (the C client's) runs before them, and its result is a test of its own. */
+function describeClient(client: DeviceClient, build?: { readonly title: string; readonly run: () => Build }): void {
   describe(`${client.name} client`, () => {
     const id = (what: string) => `${client.name}-${what}`;
+
+    if (build) {
+      let built: Build | undefined;
+      beforeAll(() => {
+        built = build.run();
+      });
+      it(build.title, () => {
+        expect(built?.status, built?.output).toBe(0);
+        expect(built?.output).toMatch(/-Wall -Wextra -Werror/);
+      });
+    }
 
     it('sends one beat with interval, grace, status and message, and no clock of its own; the service records it', async () => {
       // Prepare
@@ -182,6 +224,26 @@ function describeClient(client: DeviceClient): void {
       expect(waited).toBeLessThan(1000 + 50 + 2000); // ... and not long after it (cap 0.05 s, slack for a busy machine)
     });
 
+    it.skipIf(!client.keepsConnection || process.platform !== 'linux')('turns on TCP keepalive on its kept connection, first probe after 60 s of silence (Linux: read from /proc/net/tcp)', async () => {
+      // Prepare
+      const deviceId = id('tcp-keepalive');
+      // Act
+      const timers = await withProxy([], async (proxy) => {
+        const running = runClient(client, [...deviceFlags(proxy, deviceId), '--every', '2', '--count', '2']);
+        await until('the first beat', () => proxy.requests().length > 0, 10_000, 20);
+        // Between the two beats the connection is idle: its keepalive timer is the one armed.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const seen = keepaliveTimers(Number(new URL(proxy.url).port));
+        const run = await running;
+        expect(run.code, run.stderr).toBe(0);
+        return seen;
+      });
+      // Assess
+      expect(timers).toHaveLength(1);
+      expect(timers[0]).toBeGreaterThan(50);
+      expect(timers[0]).toBeLessThanOrEqual(60);
+    });
+
     it(`over 5 beats with --every, ${client.keepsConnection ? 'uses one TCP connection' : 'opens one connection per beat (documented: one curl process per beat)'}`, async () => {
       // Prepare
       const deviceId = id('keepalive');
@@ -204,6 +266,20 @@ function describeClient(client: DeviceClient): void {
 describeClient(PYTHON_CLIENT);
 describeClient(NODE_CLIENT);
 describeClient(SHELL_CLIENT);
+
+const cMissing = cToolchainMissing();
+if (cMissing) {
+  describe.skip(`c client: skipped, ${cMissing}`, () => {
+    it('is built and run where a C compiler and the libcurl headers are present', () => {});
+  });
+} else {
+  const buildDir = tempDir('heartbeat-c-client');
+  afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
+  describeClient(cClient(buildDir), {
+    title: 'builds from one source with its Makefile, warnings as errors (-Wall -Wextra -Werror)',
+    run: () => buildCClient(buildDir),
+  });
+}
 
 describe('shell client systemd units', () => {
   const unitDir = join(REPO_ROOT, 'clients/shell/systemd');

@@ -56,12 +56,16 @@ export function cToolchainMissing(): string | null {
   return null;
 }
 
-/** Builds the C client with its Makefile (-Wall -Wextra -Werror) into `outDir`; throws with the compiler's output on failure. */
-export function buildCClient(outDir: string): DeviceClient {
-  const binary = join(outDir, 'heartbeat');
-  const make = spawnSync('make', ['-s', '-C', join(REPO_ROOT, 'clients/c'), `OUT=${binary}`], { encoding: 'utf8' });
-  if (make.status !== 0) throw new Error(`make failed (${make.status}):\n${make.stdout}\n${make.stderr}`);
-  return { name: 'c', command: [binary], keepsConnection: true };
+/** The C client, to be built into `outDir` by buildCClient. */
+export function cClient(outDir: string): DeviceClient {
+  return { name: 'c', command: [join(outDir, 'heartbeat')], keepsConnection: true };
 }
+
+/** Builds the C client with its Makefile into `outDir`; returns what make printed (the compiler's command line). */
+export function buildCClient(outDir: string): { status: number | null; output: string } {
+  const make = spawnSync('make', ['-C', join(REPO_ROOT, 'clients/c'), `OUT=${join(outDir, 'heartbeat')}`], { encoding: 'utf8' });
+  return { status: make.status, output: `${make.stdout}${make.stderr}` };
+}
+
 /** One curl per beat, by design (cron, systemd timers): it cannot keep a connection across beats. */
 export const SHELL_CLIENT: DeviceClient = { name: 'shell', command: ['sh', join(REPO_ROOT, 'clients/shell/heartbeat.sh')], keepsConnection: false };
