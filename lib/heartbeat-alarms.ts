@@ -19,10 +19,12 @@ export interface HeartbeatAlarmsProps {
   readonly sweeperFunction: lambda.IFunction;
   /** The sweeper's timeout: the duration alarm fires at 80% of it. */
   readonly sweeperTimeout: Duration;
-  /** The HTTP API whose 5xx answers are watched. */
-  readonly api: apigw.HttpApi;
+  /** The HTTP API whose 5xx answers are watched; none when devices use function URLs (the ingest alarms cover them). */
+  readonly api?: apigw.HttpApi;
   /** The device table whose throttles and system errors are watched. */
   readonly table: dynamodb.ITable;
+  /** The table has provisioned capacity: watch its write throttles on their own. */
+  readonly provisionedCapacity?: boolean;
   /** Receives every alarm's ALARM and OK transitions. */
   readonly opsTopic: sns.ITopic;
 }
@@ -68,8 +70,10 @@ export class HeartbeatAlarms extends Construct {
   public readonly ingestErrors: cloudwatch.Alarm;
   /** Beats were refused because ingest hit its reserved concurrency. */
   public readonly ingestThrottles: cloudwatch.Alarm;
-  /** The API answered 5xx. */
-  public readonly apiServerErrors: cloudwatch.Alarm;
+  /** The API answered 5xx; undefined without an HTTP API. */
+  public readonly apiServerErrors?: cloudwatch.Alarm;
+  /** Provisioned capacity only: writes (beats) were throttled, so auto scaling lags or hit its maximum. */
+  public readonly tableWriteThrottles?: cloudwatch.Alarm;
   /** DynamoDB throttled requests on the device table. */
   public readonly tableThrottles: cloudwatch.Alarm;
   /** DynamoDB failed requests on its side (HTTP 500). */
@@ -121,10 +125,23 @@ export class HeartbeatAlarms extends Construct {
       alarmDescription: 'Ingest hit its reserved concurrency: beats were refused. Raise ingestReservedConcurrency or the stage throttle.',
     });
 
-    this.apiServerErrors = props.api.metricServerError(sum).createAlarm(this, 'ApiServerErrors', {
+    this.apiServerErrors = props.api?.metricServerError(sum).createAlarm(this, 'ApiServerErrors', {
       ...atLeast(5),
       alarmDescription: 'The HTTP API answered 5xx at least 5 times in 5 minutes. See the API access logs (integrationError).',
     });
+
+    // WriteThrottleEvents counts every throttled write unit, whatever the operation: the sign that
+    // beats outran the provisioned capacity (auto scaling reacts in minutes, and stops at its maximum).
+    this.tableWriteThrottles = props.provisionedCapacity
+      ? props.table
+          .metric('WriteThrottleEvents', { ...sum, period: Duration.minutes(1) })
+          .createAlarm(this, 'TableWriteThrottles', {
+            ...atLeast(1),
+            evaluationPeriods: 3,
+            datapointsToAlarm: 2,
+            alarmDescription: 'Writes to the device table were throttled in 2 of 3 minutes: beats are being refused. Raise maxWriteCapacity, or switch to on-demand billing.',
+          })
+      : undefined;
 
     this.tableThrottles = tableMetricSum(props.table, 'ThrottledRequests', sum).createAlarm(this, 'TableThrottles', {
       ...atLeast(1),
@@ -142,8 +159,9 @@ export class HeartbeatAlarms extends Construct {
       this.sweeperDuration,
       this.ingestErrors,
       this.ingestThrottles,
-      this.apiServerErrors,
+      ...(this.apiServerErrors ? [this.apiServerErrors] : []),
       this.tableThrottles,
+      ...(this.tableWriteThrottles ? [this.tableWriteThrottles] : []),
       this.tableSystemErrors,
     ];
     const action = new SnsAction(props.opsTopic);

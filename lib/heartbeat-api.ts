@@ -68,6 +68,8 @@ export class HeartbeatApi extends Construct {
     this.api = new apigw.HttpApi(this, 'HttpApi', {
       description: 'Heartbeat monitor: device heartbeats and fleet management',
       createDefaultStage: false,
+      // Devices on IPv6-only networks (cellular, some IoT carriers) reach it without a NAT64 gateway.
+      ipAddressType: apigw.IpAddressType.DUAL_STACK,
     });
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention });

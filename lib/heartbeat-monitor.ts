@@ -10,20 +10,34 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-schema';
+import { PARTITION_KEY, SUMMARY_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-schema';
+import { SCHEDULE_PERIOD_SECONDS } from '../lambdas/handlers/sweeper-job';
 import { HeartbeatAlarms } from './heartbeat-alarms';
 import { HeartbeatApi } from './heartbeat-api';
 import { HeartbeatFunction } from './heartbeat-function';
 
 const HANDLERS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lambdas', 'handlers');
 
+/** Seconds between sweeps when not set; README's "Cost" section explains the choice. */
+export const DEFAULT_SWEEP_EVERY_SECONDS = 15;
+
+/** Seconds the last sweep of an invocation may run past the schedule period before the timeout. */
+const SWEEP_BUDGET_SECONDS = 60;
+
 /** Longest deadline a device can have (interval 86400 s + grace 86400 s), in days. */
 const LONGEST_DEADLINE_DAYS = 2;
+
+/** The front door of device traffic: an API Gateway HTTP API, or Lambda function URLs. */
+export type FrontDoor = 'httpApi' | 'functionUrl';
+
+/** How the device table is billed. */
+export type TableBilling = 'onDemand' | 'provisioned';
 
 /** Props of HeartbeatMonitor. */
 export interface HeartbeatMonitorProps {
@@ -100,6 +114,59 @@ export interface HeartbeatMonitorProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
+   * Seconds between sweeps, 10 to 60. EventBridge fires once a minute; below 60 the invocation sweeps
+   * repeatedly through its minute (never two sweeps at once), so detection is not bound to the minute.
+   * @default 15 (README, "Cost": detection within 15 s for about $0.01 per million beats at 1M devices)
+   */
+  readonly sweepEverySeconds?: number;
+
+  /**
+   * How devices reach the service. `httpApi`: an API Gateway HTTP API (stage throttling, access logs,
+   * custom domains). `functionUrl`: Lambda function URLs, with no per-request API Gateway charge: beats
+   * and health on a public URL throttled by the ingest function's reserved concurrency, management on
+   * its own IAM-authorized URL (output `ManagementUrl`).
+   * @default 'httpApi'
+   */
+  readonly frontDoor?: FrontDoor;
+
+  /**
+   * How the device table is billed. `provisioned`: capacity that auto scaling keeps at
+   * `targetUtilizationPercent` between the min and max capacities; cheaper for a steady fleet.
+   * @default 'onDemand'
+   */
+  readonly billing?: TableBilling;
+
+  /**
+   * Provisioned billing only: the fewest write capacity units auto scaling may set.
+   * @default 5
+   */
+  readonly minWriteCapacity?: number;
+
+  /**
+   * Provisioned billing only: the most write capacity units auto scaling may set. Beats beyond it are throttled (alarm `TableWriteThrottles`).
+   * @default 1000
+   */
+  readonly maxWriteCapacity?: number;
+
+  /**
+   * Provisioned billing only: the fewest read capacity units auto scaling may set.
+   * @default 5
+   */
+  readonly minReadCapacity?: number;
+
+  /**
+   * Provisioned billing only: the most read capacity units auto scaling may set (the sweep's scans read in bursts).
+   * @default 1000
+   */
+  readonly maxReadCapacity?: number;
+
+  /**
+   * Provisioned billing only: the consumed share of capacity, in percent (20 to 90), that auto scaling aims for.
+   * @default 70
+   */
+  readonly targetUtilizationPercent?: number;
+
+  /**
    * What happens to the stateful resources (the device table and the token-signing secret) when
    * they leave the stack. Losing the secret invalidates every provisioned device token.
    * @default RemovalPolicy.RETAIN
@@ -111,8 +178,8 @@ export interface HeartbeatMonitorProps {
 export class HeartbeatMonitor extends Construct {
   /** One item per device, keyed by `pk`; items expire through the `ttl` attribute. */
   public readonly table: dynamodb.Table;
-  /** The HTTP API (routes and default stage). */
-  public readonly api: HeartbeatApi;
+  /** The HTTP API (routes and default stage); undefined with `frontDoor: 'functionUrl'`. */
+  public readonly api?: HeartbeatApi;
   /** Device alerts (`device.down`, `device.up`, `fleet.down`) as JSON messages. */
   public readonly alertTopic: sns.Topic;
   /** CloudWatch alarm notifications about the monitor itself; not alert JSON. */
@@ -121,12 +188,14 @@ export class HeartbeatMonitor extends Construct {
   public readonly signingSecret: secretsmanager.Secret;
   /** Records heartbeats. */
   public readonly ingestFunction: HeartbeatFunction;
-  /** Runs every minute: finds silent devices and publishes alerts. */
+  /** Runs every minute and sweeps every `sweepEverySeconds` inside: finds silent devices and publishes alerts. */
   public readonly sweeperFunction: HeartbeatFunction;
   /** Serves the operator routes and the health route. */
   public readonly managementFunction: HeartbeatFunction;
-  /** Base URL of the API, ending in `/`. */
+  /** Base URL of the API (or of the ingest function URL), ending in `/`. */
   public readonly apiUrl: string;
+  /** With `frontDoor: 'functionUrl'`: the IAM-authorized URL of the management routes, ending in `/`. */
+  public readonly managementUrl?: string;
   /** The monitor's own health alarms; they notify `opsTopic`. */
   public readonly alarms: HeartbeatAlarms;
 
@@ -138,11 +207,18 @@ export class HeartbeatMonitor extends Construct {
 
     this.table = new dynamodb.Table(this, 'Devices', {
       partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      ...(settings.billing === 'provisioned'
+        ? { billingMode: dynamodb.BillingMode.PROVISIONED, readCapacity: settings.minReadCapacity, writeCapacity: settings.minWriteCapacity }
+        : { billingMode: dynamodb.BillingMode.PAY_PER_REQUEST }),
       timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy,
     });
+    if (settings.billing === 'provisioned') {
+      const utilization = { targetUtilizationPercent: settings.targetUtilizationPercent };
+      this.table.autoScaleWriteCapacity({ minCapacity: settings.minWriteCapacity, maxCapacity: settings.maxWriteCapacity }).scaleOnUtilization(utilization);
+      this.table.autoScaleReadCapacity({ minCapacity: settings.minReadCapacity, maxCapacity: settings.maxReadCapacity }).scaleOnUtilization(utilization);
+    }
 
     this.signingSecret = new secretsmanager.Secret(this, 'SigningSecret', {
       description: 'Device-token signing keys: "current" signs and verifies, "previous" still verifies during a rotation.',
@@ -191,7 +267,7 @@ export class HeartbeatMonitor extends Construct {
 
     this.ingestFunction = new HeartbeatFunction(this, 'Ingest', {
       entry: path.join(HANDLERS_DIR, 'ingest.ts'),
-      description: 'Records device heartbeats (POST /v1/heartbeats/{deviceId})',
+      description: 'Records device heartbeats (POST /v1/heartbeats/{deviceId} and batches)',
       memorySize: 256,
       timeout: Duration.seconds(5),
       reservedConcurrentExecutions: settings.reserveConcurrency ? settings.ingestReservedConcurrency : undefined,
@@ -202,10 +278,12 @@ export class HeartbeatMonitor extends Construct {
     this.ingestFunction.bindTable(this.table, ['dynamodb:UpdateItem']);
     this.signingSecret.grantRead(this.ingestFunction);
 
-    const sweeperTimeout = Duration.seconds(120);
+    // Each invocation sweeps for one schedule period (60 s); the last sweep it starts has the rest of
+    // the timeout (at least 60 s) to finish. The schedule and the timeout fit whatever sweepEverySeconds is.
+    const sweeperTimeout = Duration.seconds(SCHEDULE_PERIOD_SECONDS + SWEEP_BUDGET_SECONDS);
     this.sweeperFunction = new HeartbeatFunction(this, 'Sweeper', {
       entry: path.join(HANDLERS_DIR, 'sweeper.ts'),
-      description: 'Finds silent devices every minute and publishes alerts',
+      description: `Finds silent devices every ${settings.sweepEverySeconds} s and publishes alerts`,
       memorySize: 512,
       timeout: sweeperTimeout,
       // Two at most: a slow sweep may overlap the next one (its writes are compare-and-set), but never pile up.
@@ -219,15 +297,15 @@ export class HeartbeatMonitor extends Construct {
         ALERT_TOPIC_ARN: this.alertTopic.topicArn,
         SWEEP_SEGMENTS: String(settings.sweepSegments),
         STORM_THRESHOLD: String(settings.stormThreshold),
+        SWEEP_EVERY_SECONDS: String(settings.sweepEverySeconds),
       },
     });
     this.sweeperFunction.bindTable(this.table, ['dynamodb:Scan', 'dynamodb:UpdateItem']);
     this.alertTopic.grantPublish(this.sweeperFunction);
 
-    const sweepEvery = Duration.minutes(1);
     new events.Rule(this, 'SweepSchedule', {
-      description: 'Runs the heartbeat sweep every minute',
-      schedule: events.Schedule.rate(sweepEvery),
+      description: `Starts the heartbeat sweeper every minute; it sweeps every ${settings.sweepEverySeconds} s inside`,
+      schedule: events.Schedule.rate(Duration.seconds(SCHEDULE_PERIOD_SECONDS)),
       targets: [new targets.LambdaFunction(this.sweeperFunction, { retryAttempts: 0 })],
     });
 
@@ -238,18 +316,37 @@ export class HeartbeatMonitor extends Construct {
       timeout: Duration.seconds(10),
       logRetention,
       // The health route reports the sweep period, so `heartbeat doctor` can tell a stopped sweep from a slow one.
-      environment: { ...common, SWEEP_EVERY_SECONDS: String(sweepEvery.toSeconds()) },
+      environment: { ...common, SWEEP_EVERY_SECONDS: String(settings.sweepEverySeconds) },
     });
     this.managementFunction.bindTable(this.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']);
 
-    this.api = new HeartbeatApi(this, 'Api', {
-      ingestFunction: this.ingestFunction,
-      managementFunction: this.managementFunction,
-      throttleRateLimit: settings.throttleRateLimit,
-      throttleBurstLimit: settings.throttleBurstLimit,
-      logRetention,
-    });
-    this.apiUrl = this.api.url;
+    if (settings.frontDoor === 'functionUrl') {
+      // No API Gateway: devices reach the ingest function directly (the handler routes by path and
+      // checks tokens itself); reserved concurrency is the throttle. Health is public by contract,
+      // so the ingest URL answers it too, with one read of the summary item and nothing else.
+      const ingestUrl = this.ingestFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+      this.ingestFunction.addEnvironment('SERVE_HEALTH', 'true');
+      this.ingestFunction.addEnvironment('SWEEP_EVERY_SECONDS', String(settings.sweepEverySeconds));
+      this.ingestFunction.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem'],
+          resources: [this.table.tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SUMMARY_KEY] } },
+        }),
+      );
+      const managementUrl = this.managementFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+      this.apiUrl = ingestUrl.url;
+      this.managementUrl = managementUrl.url;
+    } else {
+      this.api = new HeartbeatApi(this, 'Api', {
+        ingestFunction: this.ingestFunction,
+        managementFunction: this.managementFunction,
+        throttleRateLimit: settings.throttleRateLimit,
+        throttleBurstLimit: settings.throttleBurstLimit,
+        logRetention,
+      });
+      this.apiUrl = this.api.url;
+    }
     // The emails the sweep publishes tell a person how to pause a device on this API.
     this.sweeperFunction.addEnvironment('API_URL', this.apiUrl);
 
@@ -257,8 +354,9 @@ export class HeartbeatMonitor extends Construct {
       ingestFunction: this.ingestFunction,
       sweeperFunction: this.sweeperFunction,
       sweeperTimeout,
-      api: this.api.api,
+      api: this.api?.api,
       table: this.table,
+      provisionedCapacity: settings.billing === 'provisioned',
       opsTopic: this.opsTopic,
     });
   }
@@ -266,6 +364,8 @@ export class HeartbeatMonitor extends Construct {
 
 /** The props with defaults applied, each checked once here so a bad value fails at synth with its name. */
 function resolveSettings(props: HeartbeatMonitorProps) {
+  const minWriteCapacity = integerProp('minWriteCapacity', props.minWriteCapacity ?? 5, 1, 1_000_000);
+  const minReadCapacity = integerProp('minReadCapacity', props.minReadCapacity ?? 5, 1, 1_000_000);
   return {
     defaultIntervalSeconds: integerProp('defaultIntervalSeconds', props.defaultIntervalSeconds ?? 60, 5, 86_400),
     defaultGraceSeconds:
@@ -278,7 +378,22 @@ function resolveSettings(props: HeartbeatMonitorProps) {
     ingestReservedConcurrency: integerProp('ingestReservedConcurrency', props.ingestReservedConcurrency ?? 100, 1, 100_000),
     reserveConcurrency: props.reserveConcurrency ?? true,
     alertEmail: props.alertEmail === undefined ? undefined : emailProp('alertEmail', props.alertEmail),
+    sweepEverySeconds: integerProp('sweepEverySeconds', props.sweepEverySeconds ?? DEFAULT_SWEEP_EVERY_SECONDS, 10, SCHEDULE_PERIOD_SECONDS),
+    frontDoor: oneOf<FrontDoor>('frontDoor', props.frontDoor ?? 'httpApi', ['httpApi', 'functionUrl']),
+    billing: oneOf<TableBilling>('billing', props.billing ?? 'onDemand', ['onDemand', 'provisioned']),
+    minWriteCapacity,
+    maxWriteCapacity: integerProp('maxWriteCapacity', props.maxWriteCapacity ?? Math.max(1000, minWriteCapacity), minWriteCapacity, 1_000_000),
+    minReadCapacity,
+    maxReadCapacity: integerProp('maxReadCapacity', props.maxReadCapacity ?? Math.max(1000, minReadCapacity), minReadCapacity, 1_000_000),
+    targetUtilizationPercent: integerProp('targetUtilizationPercent', props.targetUtilizationPercent ?? 70, 20, 90),
   };
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new Error(`HeartbeatMonitor: ${name} must be one of ${allowed.join(', ')}, got "${value}".`);
+  }
+  return value as T;
 }
 
 function emailProp(name: string, value: string): string {

@@ -1,11 +1,12 @@
 /**
  * The deployable stack: one HeartbeatMonitor, configured from CDK context
  * (`npx cdk deploy -c alertEmail=oncall@example.com -c stormThreshold=10`), and the outputs the
- * contract promises: ApiUrl, AlertTopicArn, TableName, SigningSecretArn.
+ * contract promises: ApiUrl, AlertTopicArn, TableName, SigningSecretArn (and ManagementUrl with
+ * `-c frontDoor=functionUrl`). The construct checks `frontDoor` and `billing` values and names a bad one.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { HeartbeatMonitor } from './heartbeat-monitor';
+import { HeartbeatMonitor, type FrontDoor, type TableBilling } from './heartbeat-monitor';
 
 /** The stack with the heartbeat monitoring service. */
 export class HeartbeatStack extends Stack {
@@ -24,9 +25,17 @@ export class HeartbeatStack extends Stack {
       sweepSegments: integerContext(this, 'sweepSegments'),
       retentionDays: integerContext(this, 'retentionDays'),
       reserveConcurrency: booleanContext(this, 'reserveConcurrency'),
+      sweepEverySeconds: integerContext(this, 'sweepEvery'),
+      frontDoor: stringContext(this, 'frontDoor') as FrontDoor | undefined,
+      billing: stringContext(this, 'billing') as TableBilling | undefined,
+      minWriteCapacity: integerContext(this, 'minWriteCapacity'),
+      maxWriteCapacity: integerContext(this, 'maxWriteCapacity'),
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.monitor.apiUrl, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'ApiUrl', { value: this.monitor.apiUrl, description: 'Base URL of the HTTP API (of the device function URL with frontDoor=functionUrl)' });
+    if (this.monitor.managementUrl !== undefined) {
+      new CfnOutput(this, 'ManagementUrl', { value: this.monitor.managementUrl, description: 'IAM-authorized (SigV4, service lambda) URL of the management routes' });
+    }
     new CfnOutput(this, 'AlertTopicArn', { value: this.monitor.alertTopic.topicArn, description: 'SNS topic of device alerts' });
     new CfnOutput(this, 'TableName', { value: this.monitor.table.tableName, description: 'DynamoDB table of devices' });
     new CfnOutput(this, 'SigningSecretArn', {

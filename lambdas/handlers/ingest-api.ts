@@ -23,6 +23,11 @@ export interface IngestApiDeps {
   readonly secrets: SigningSecretSource;
   readonly logger: Logger;
   readonly throttle?: BeatThrottle;
+  /**
+   * The body of `GET /v1/health`, when this handler is the only public door (a function URL in front
+   * of it, no API Gateway routing health to the management function).
+   */
+  readonly health?: () => Promise<unknown>;
 }
 
 const UNAUTHORIZED = () =>
@@ -141,6 +146,15 @@ export function createIngestApi(deps: IngestApiDeps): HttpHandler {
   };
 
   return async (event: HttpEvent) => {
+    if (deps.health !== undefined && event.rawPath.replace(/\/+$/, '') === '/v1/health') {
+      if (method(event) !== 'GET') return errorResponse(405, 'method_not_allowed', 'This route accepts GET.', { allow: 'GET' });
+      try {
+        return jsonResponse(200, await deps.health());
+      } catch (error) {
+        deps.logger.error('health not read', { error: String(error) });
+        return internalError();
+      }
+    }
     if (method(event) !== 'POST') {
       return errorResponse(405, 'method_not_allowed', 'Heartbeats are sent with POST.', { allow: 'POST' });
     }

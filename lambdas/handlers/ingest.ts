@@ -6,8 +6,9 @@ import { jsonLogger } from '../adapters/json-logger';
 import { SecretsManagerSigningSecrets } from '../adapters/secrets-manager-signing-secrets';
 import { systemClock } from '../adapters/system-clock';
 import { HeartbeatRecorder } from '../core/heartbeat';
+import { healthView } from '../core/management';
 import { createIngestApi } from './ingest-api';
-import { lambdaSettings, requireEnv } from './lambda-config';
+import { lambdaSettings, requireEnv, sweepEverySeconds } from './lambda-config';
 
 const logger = jsonLogger();
 const settings = lambdaSettings(process.env);
@@ -19,8 +20,13 @@ const secrets = new SecretsManagerSigningSecrets({
   refreshSeconds: 300,
 });
 
+// Behind a function URL this function is the public door, so it answers the health route as well.
+const serveHealth = process.env.SERVE_HEALTH === 'true';
+const everySeconds = sweepEverySeconds(process.env);
+
 export const handler = createIngestApi({
   recorder: new HeartbeatRecorder({ store, clock: systemClock, settings, logger }),
   secrets,
   logger,
+  ...(serveHealth ? { health: async () => healthView(await store.readSummary(), everySeconds) } : {}),
 });

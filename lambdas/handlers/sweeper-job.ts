@@ -1,12 +1,33 @@
-/** The scheduled sweep: an EventBridge event in, a sweep report out (also logged). */
+/**
+ * The scheduled sweep: an EventBridge event (once a minute) in, the reports of the sweeps it ran out.
+ * With `sweepEverySeconds` under 60 the invocation sweeps repeatedly through the minute (see
+ * core/sweep-loop.ts); each sweep gets the invocation's remaining time as its budget.
+ */
+import type { Clock } from '../core/ports';
 import type { SweepReport, Sweeper } from '../core/sweep';
+import { sweepRepeatedly } from '../core/sweep-loop';
+
+/** EventBridge's schedule period: each invocation covers one. */
+export const SCHEDULE_PERIOD_SECONDS = 60;
 
 /** The part of the Lambda context the sweep needs: how long until the function times out. */
 export interface SweepContext {
   getRemainingTimeInMillis(): number;
 }
 
-/** The handler: sweeps within the invocation's remaining time (the sweep keeps its own margin). */
-export function createSweepJob(sweeper: Sweeper): (event: unknown, context: SweepContext) => Promise<SweepReport> {
-  return (_event, context) => sweeper.sweep({ remainingMs: context.getRemainingTimeInMillis() });
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The handler of the scheduled rule: sweeps every `sweepEverySeconds` for one schedule period, each within the remaining time. */
+export function createSweepJob(
+  sweeper: Sweeper,
+  options: { readonly sweepEverySeconds: number; readonly clock: Clock },
+): (event: unknown, context: SweepContext) => Promise<SweepReport[]> {
+  return (_event, context) =>
+    sweepRepeatedly({
+      sweep: () => sweeper.sweep({ remainingMs: context.getRemainingTimeInMillis() }),
+      clock: options.clock,
+      sleep,
+      everyMs: options.sweepEverySeconds * 1000,
+      windowMs: SCHEDULE_PERIOD_SECONDS * 1000,
+    });
 }

@@ -6,7 +6,7 @@ import { jsonLogger } from '../adapters/json-logger';
 import { SnsAlertPublisher } from '../adapters/sns-alert-publisher';
 import { systemClock } from '../adapters/system-clock';
 import { Sweeper } from '../core/sweep';
-import { lambdaSettings, requireEnv, sweepSegments } from './lambda-config';
+import { lambdaSettings, requireEnv, sweepEverySeconds, sweepSegments } from './lambda-config';
 import { createSweepJob } from './sweeper-job';
 
 const sweeper = new Sweeper(
@@ -25,4 +25,4 @@ const sweeper = new Sweeper(
   { segments: sweepSegments(process.env), writeConcurrency: 32 },
 );
 
-export const handler = createSweepJob(sweeper);
+export const handler = createSweepJob(sweeper, { sweepEverySeconds: sweepEverySeconds(process.env) ?? 60, clock: systemClock });

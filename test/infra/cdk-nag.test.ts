@@ -34,6 +34,23 @@ describe('cdk-nag AwsSolutions checks', { timeout: 180_000 }, () => {
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
   });
 
+  it.each([
+    [{ frontDoor: 'functionUrl' }],
+    [{ billing: 'provisioned' }],
+    [{ sweepEvery: '10' }],
+    [{ frontDoor: 'functionUrl', billing: 'provisioned', sweepEvery: '60', alertEmail: 'oncall@example.com' }],
+  ])('reports nothing for the variant %j', (context) => {
+    // Prepare
+    const app = testApp(context);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    new HeartbeatStack(app, 'HeartbeatMonitor');
+    // Act
+    const violations = new AwsSolutionsChecks().validateScope(app).violations;
+    // Assess
+    expect(violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.resourceLogicalId).join(', ')}`)).toEqual([]);
+    expect(() => app.synth()).not.toThrow();
+  });
+
   it('reports a non-compliant resource, so the check above is live', () => {
     const app = testApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -40,7 +40,7 @@ describe('README: the HeartbeatMonitor construct', () => {
 
   it('names every public property of the construct', () => {
     // Prepare
-    const properties = declaredNames(source, 'export class HeartbeatMonitor extends Construct', /^\s+public readonly (\w+):/gm);
+    const properties = declaredNames(source, 'export class HeartbeatMonitor extends Construct', /^\s+public readonly (\w+)\??:/gm);
     // Act
     const line = /Public properties: ([^\n]+(?:\n[^\n]+)*?)\.\n/.exec(section)?.[1] ?? '';
     const named = [...line.matchAll(/`(\w+)`/g)].map((m) => m[1] as string).sort();

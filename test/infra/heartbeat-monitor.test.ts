@@ -27,14 +27,14 @@ describe('HeartbeatMonitor defaults', () => {
     }
   });
 
-  it('tells the management function the sweep period (60 s), which the health route reports', () => {
+  it('tells the management function the sweep period (15 s by default), which the health route reports', () => {
     // Prepare
     const { monitor, template } = build();
     // Act
     const management = template.findResources('AWS::Lambda::Function', { Properties: { Role: { 'Fn::GetAtt': [roleIdOf(monitor.managementFunction), 'Arn'] } } });
     // Assess
     expect(Object.values(management)).toHaveLength(1);
-    expect(Object.values(management)[0]).toMatchObject({ Properties: { Environment: { Variables: { SWEEP_EVERY_SECONDS: '60' } } } });
+    expect(Object.values(management)[0]).toMatchObject({ Properties: { Environment: { Variables: { SWEEP_EVERY_SECONDS: '15' } } } });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
@@ -43,8 +43,8 @@ describe('HeartbeatMonitor defaults', () => {
     expect(monitor.table).toBeDefined();
     expect(monitor.signingSecret).toBeDefined();
     expect(monitor.alertTopic).not.toBe(monitor.opsTopic);
-    expect(monitor.apiUrl).toBe(monitor.api.stage.url);
-    expect(monitor.api.stage.stageName).toBe('$default');
+    expect(monitor.apiUrl).toBe(monitor.api?.stage.url);
+    expect(monitor.api?.stage.stageName).toBe('$default');
   });
 });
 

@@ -7,7 +7,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HeartbeatStack } from '../../lib/heartbeat-stack';
-import { actionsOf, allIdentityStatements, asList, buildHeartbeatStack, logicalId, roleIdOf, roleStatements } from './support';
+import { actionsOf, allIdentityStatements, asList, buildHeartbeatStack, logicalId, requireApi, roleIdOf, roleStatements } from './support';
 
 let stack: HeartbeatStack;
 let template: Template;
@@ -39,7 +39,7 @@ beforeAll(() => {
     ingestRole: roleIdOf(m.ingestFunction),
     sweeperRole: roleIdOf(m.sweeperFunction),
     managementRole: roleIdOf(m.managementFunction),
-    accessLogs: logicalId(m.api.accessLogGroup),
+    accessLogs: logicalId(requireApi(m).accessLogGroup),
   };
 });
 
@@ -220,6 +220,7 @@ describe('Lambda functions', () => {
           API_URL: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
           SWEEP_SEGMENTS: '4',
           STORM_THRESHOLD: '25',
+          SWEEP_EVERY_SECONDS: '15',
           DEFAULT_INTERVAL_SECONDS: '60',
           RETENTION_DAYS: '30',
         }),
@@ -237,6 +238,7 @@ describe('Lambda functions', () => {
           TABLE_NAME: { Ref: ids.table },
           DEFAULT_INTERVAL_SECONDS: '60',
           RETENTION_DAYS: '30',
+          SWEEP_EVERY_SECONDS: '15',
         }),
       },
       ReservedConcurrentExecutions: Match.absent(),

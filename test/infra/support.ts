@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import type { HeartbeatApi } from '../../lib/heartbeat-api';
 import { HeartbeatStack } from '../../lib/heartbeat-stack';
 
 /** The context of cdk.json: the CLI passes it to the real app, so the test apps get it too. */
@@ -83,4 +84,10 @@ export function allIdentityStatements(template: Template): Statement[] {
 /** The sorted, de-duplicated actions of some statements. */
 export function actionsOf(statements: readonly Statement[]): string[] {
   return [...new Set(statements.flatMap((statement) => asList(statement.Action)))].sort();
+}
+
+/** The monitor's HTTP API; throws for a stack built with `frontDoor: 'functionUrl'`, which has none. */
+export function requireApi(monitor: { readonly api?: HeartbeatApi }): HeartbeatApi {
+  if (monitor.api === undefined) throw new Error('This monitor has no HTTP API (frontDoor is functionUrl).');
+  return monitor.api;
 }

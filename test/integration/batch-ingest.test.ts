@@ -128,3 +128,23 @@ describe('batch ingest handler', () => {
     expect(await table.store().getDevice('url-batch')).toMatchObject({ beats: 1 });
   });
 });
+
+describe('ingest handler as the only public door (function URL)', () => {
+  it('answers GET /v1/health from the summary, and 405 for another method', async () => {
+    // Prepare
+    const handler = createIngestApi({
+      recorder: new HeartbeatRecorder({ store: { recordBeat: async () => null } as never, clock: new FakeClock(), settings: DEFAULT_SETTINGS, logger: silentLogger }),
+      secrets: { signingSecrets: async () => ({ current: SECRET }) },
+      logger: silentLogger,
+      health: async () => ({ ok: true, lastSweepAt: null }),
+    });
+    // Act
+    const [get, post] = await Promise.all([
+      handler({ ...httpEvent({ method: 'GET', path: '/v1/health' }), routeKey: '$default' }),
+      handler({ ...httpEvent({ method: 'POST', path: '/v1/health' }), routeKey: '$default' }),
+    ]);
+    // Assess
+    expect([get.statusCode, parse(get.body)]).toEqual([200, { ok: true, lastSweepAt: null }]);
+    expect([post.statusCode, parse(post.body).error.code]).toEqual([405, 'method_not_allowed']);
+  });
+});
