@@ -4,6 +4,7 @@
  * test/integration/beat-path.test.ts checks that the two agree.
  */
 import type { BeatWrite } from '../../core/ports';
+import { stampItemFormat } from './device-item';
 import { ATTR } from './table-schema';
 import { n, s, UpdateBuilder } from './update-builder';
 
@@ -26,6 +27,7 @@ export function beatUpdate(beat: BeatWrite): { update: UpdateBuilder; condition:
     u.remove(ATTR.recoveredAt);
   }
   setBeatTiming(u, beat);
+  stampItemFormat(u);
   const ls = u.name(ATTR.lastSeen);
   // Beats of one device can land out of order (sent in parallel, retried): an older one must not
   // move lastSeen and the deadline backwards. The condition costs no read unit.

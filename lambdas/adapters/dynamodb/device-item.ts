@@ -5,7 +5,7 @@
 import type { DeviceRecord, DownReason, LivenessState } from '../../core/model';
 import { InvalidCursorError } from '../../core/ports';
 import { ATTR, PARTITION_KEY } from './table-schema';
-import { s, type Item } from './update-builder';
+import { n, s, type Item, type UpdateBuilder } from './update-builder';
 
 /** A number attribute of an item, or null when absent. */
 export function num(item: Item, attribute: string): number | null {
@@ -28,8 +28,50 @@ function parseMeta(raw: string | null): Record<string, unknown> | null {
   }
 }
 
+/**
+ * The format of the device items this release writes and reads. Items written before formats were
+ * stamped (release 0.1.0) have no version attribute and are format 1. A release whose items an
+ * earlier release would misread bumps this, and commits test/fixtures/devices-v<N>.json beside the
+ * earlier fixtures (see test/fixtures/README.md); it keeps reading every earlier format.
+ */
+export const ITEM_FORMAT_VERSION = 1;
+
+/** A device item in a format this release does not know: a newer release wrote it, and reading it would be guessing. */
+export class UnknownItemFormatError extends Error {
+  constructor(
+    readonly deviceId: string,
+    readonly formatVersion: number,
+  ) {
+    super(
+      `Device "${deviceId}" is stored in item format ${formatVersion}, but this release reads formats 1 to ${ITEM_FORMAT_VERSION}: ` +
+        'a newer release wrote it (was the stack rolled back?). Deploy that release or a later one; this one would misread the device.',
+    );
+    this.name = 'UnknownItemFormatError';
+  }
+}
+
+/**
+ * Stamps an update with the item format, in the same write (no extra unit). `if_not_exists`: an
+ * older release that writes to an item of a newer format (a rollback) must not relabel it as its
+ * own, or the newer release would later misread what it wrote.
+ */
+export function stampItemFormat(update: UpdateBuilder): UpdateBuilder {
+  const fv = update.name(ATTR.formatVersion);
+  return update.set(ATTR.formatVersion, `if_not_exists(${fv}, ${update.value(n(ITEM_FORMAT_VERSION))})`);
+}
+
+/** The format of a stored item; throws UnknownItemFormatError for one this release cannot read. */
+export function itemFormat(item: Item): number {
+  const version = num(item, ATTR.formatVersion) ?? 1;
+  if (!Number.isInteger(version) || version < 1 || version > ITEM_FORMAT_VERSION) {
+    throw new UnknownItemFormatError(str(item, PARTITION_KEY) ?? '(no key)', version);
+  }
+  return version;
+}
+
 /** Turns a stored item into a record. Missing attributes take the values a new record would have. */
 export function recordFromItem(item: Item): DeviceRecord {
+  itemFormat(item); // format 1 is the only one so far; a later format is mapped here, by version
   const downSince = num(item, ATTR.downSince);
   const leaseUntil = num(item, ATTR.leaseUntil);
   const leaseOwner = str(item, ATTR.leaseOwner);
@@ -73,6 +115,7 @@ export const SWEEP_PROJECTION = [
   ATTR.unsettledFailAt,
   ATTR.leaseUntil,
   ATTR.leaseOwner,
+  ATTR.formatVersion,
 ];
 
 /** The opaque cursor that continues a listing after `last`. */

@@ -16,7 +16,7 @@ import {
 import type { AlertLease, DeviceRecord } from '../../core/model';
 import type { BeatWrite, DeviceQuery, DeviceStore, FleetSummary, SettleOutcome } from '../../core/ports';
 import { beatUpdate } from './beat-update';
-import { decodeCursor, encodeCursor, num, recordFromItem, str, SWEEP_PROJECTION } from './device-item';
+import { decodeCursor, encodeCursor, num, recordFromItem, stampItemFormat, str, SWEEP_PROJECTION } from './device-item';
 import { ATTR, PARTITION_KEY, RESERVED_KEY_PREFIX, SUMMARY_KEY } from './table-schema';
 import { n, s, UpdateBuilder, type Item } from './update-builder';
 
@@ -78,6 +78,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
 
   /** Sends a conditional update; resolves null when the condition did not hold. */
   private async conditionalUpdate(operation: string, deviceId: string, update: UpdateBuilder, condition: string): Promise<DeviceRecord | null> {
+    stampItemFormat(update); // every change of a device item says which format it is in
     try {
       const result = await this.client.send(
         new UpdateItemCommand({
@@ -121,7 +122,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
     // A newer beat is recorded already (rare: a race): this one only counts.
-    const count = new UpdateBuilder().add(ATTR.beats, n(1));
+    const count = stampItemFormat(new UpdateBuilder().add(ATTR.beats, n(1)));
     const counted = await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,

@@ -42,6 +42,7 @@ export const ATTR = {
   leaseUntil: 'lk', // N: epoch ms
   leaseOwner: 'lo', // S
   ttl: TTL_ATTRIBUTE, // N: epoch seconds
+  formatVersion: 'fv', // N: the item format a release wrote it in (see device-item.ts); absent: format 1
   summaryAt: 'at', // N, summary item only
   summaryCounts: 'cnt', // S (JSON), summary item only
 } as const;
