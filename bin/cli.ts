@@ -50,6 +50,7 @@ const program = new Command('heartbeat')
 Examples:
   npx heartbeat start                      the whole service on http://127.0.0.1:8080
   npx heartbeat beat sensor-1 --every 30   beat like a device would
+  npx heartbeat run nightly -- ./backup.sh  one beat for a job: ok or fail by its exit status
   npx heartbeat devices                    the fleet, one line per device
   npx heartbeat token sensor-1             a device token, for firmware or curl
   npx heartbeat dashboard --url <ApiUrl>   the dashboard of a deployed stack, on 127.0.0.1
@@ -106,6 +107,26 @@ withTarget(
   action(async (deviceId: string, options) => {
     const { beatCommand } = await import('./cli/commands');
     await untilSignal((stop) => beatCommand(deviceId, options, io(), stop));
+  }),
+);
+
+withTarget(
+  program
+    .command('run')
+    .description("run a command and send one beat for it: ok when it exits 0, fail otherwise, the end of its output as the message; exits with the command's status (cron-friendly)")
+    .argument('<deviceId>', 'the device id')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .option('--interval <seconds>', 'the cadence the job promises (e.g. 86400 for a nightly job)')
+    .option('--grace <seconds>', 'extra silence tolerated after a missed run')
+    .option('--timeout <seconds>', 'seconds the beat may take', '10')
+    .option('--retries <n>', 'retries of the beat after a network error, 429 or 5xx', '5')
+    .option('--token <token>', 'device token to send (default: minted from the signing secret)')
+    .option('--secret <secret>', "signing secret to mint the token with (default: HEARTBEAT_SIGNING_SECRET, else the data directory's)")
+    .addHelpText('after', '\nExample (crontab):\n  0 3 * * * cd /srv/app && npx heartbeat run backup-nightly --interval 86400 --url https://<ApiUrl> -- ./backup.sh'),
+).action(
+  action(async (deviceId: string, command: string[], options) => {
+    const { runCommand } = await import('./cli/run');
+    process.exitCode = await runCommand(deviceId, command, options, io(), { stdout: process.stdout, stderr: process.stderr });
   }),
 );
 

@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, cleanUp, startLocalMode, tempDir, until, type LocalModeProcess } from '../e2e/support/local-process';
-import { NODE_CLIENT, PYTHON_CLIENT, SHELL_CLIENT, buildCClient, cClient, cToolchainMissing, runClient, type DeviceClient } from './support/device-clients';
+import { CLI, REPO_ROOT, cleanUp, startLocalMode, tempDir, until, type LocalModeProcess } from '../e2e/support/local-process';
+import { NODE_CLIENT, PYTHON_CLIENT, SHELL_CLIENT, buildCClient, cClient, cToolchainMissing, runClient, type ClientRun, type DeviceClient } from './support/device-clients';
 import { startTestProxy, type Step, type TestProxy } from './support/test-proxy';
 import { deviceToken } from '../../lambdas/core/tokens';
 
@@ -321,5 +321,81 @@ describe('shell client systemd units', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(requests).toBe(1);
     expect(await device(deviceId)).toMatchObject({ status: 'up', beats: 1, interval: 60 });
+  });
+});
+
+describe('heartbeat run', () => {
+  /** `heartbeat run <deviceId> --url <local mode> -- <command...>`, as cron would run it. */
+  function heartbeatRun(deviceId: string, command: readonly string[], flags: readonly string[] = []): Promise<ClientRun> {
+    const cli: DeviceClient = { name: 'heartbeat run', command: [process.execPath, CLI], keepsConnection: true };
+    return runClient(cli, ['run', deviceId, '--url', live().url, '--data-dir', live().dataDir, ...flags, '--', ...command]);
+  }
+
+  it('beats ok when the command exits 0, with the end of its output as the message, and passes the output through', async () => {
+    // Prepare
+    const deviceId = 'run-ok';
+    // Act
+    const run = await heartbeatRun(deviceId, ['sh', '-c', 'echo "backup started"; echo "42 files copied" >&2; echo "backup done"'], ['--interval', '86400']);
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('backup started\nbackup done\n');
+    expect(run.stderr).toBe('42 files copied\n');
+    expect(await device(deviceId)).toMatchObject({ status: 'up', beats: 1, interval: 86400 });
+    expect(((await device(deviceId)) as { message: string }).message).toMatch(/backup done$/);
+  });
+
+  it("beats fail when the command exits non-zero, and exits with the command's own status", async () => {
+    // Prepare
+    const deviceId = 'run-fails';
+    // Act
+    const run = await heartbeatRun(deviceId, ['sh', '-c', 'echo "disk full" >&2; exit 3']);
+    // Assess
+    expect(run.code).toBe(3);
+    expect(await device(deviceId)).toMatchObject({ status: 'down', message: 'disk full' });
+    const down = await until('a device.down alert', () => alertsOf(deviceId).find((alert) => alert.type === 'device.down'), 15_000);
+    expect(down).toMatchObject({ reason: 'fail' });
+  });
+
+  it('passes any exit status through (0, 1, 42), and 127 with a fail beat for a command that does not exist', async () => {
+    // Act
+    const statuses = [];
+    for (const status of [0, 1, 42]) statuses.push((await heartbeatRun('run-status', ['sh', '-c', `exit ${status}`])).code);
+    const missing = await heartbeatRun('run-missing', ['no-such-command-here']);
+    // Assess
+    expect(statuses).toEqual([0, 1, 42]);
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toContain('command not found');
+    expect(await device('run-missing')).toMatchObject({ status: 'down', message: 'no-such-command-here: command not found' });
+  });
+
+  it('keeps the last 256 characters of the output, counted and cut by code point, also when a character is split between two writes', async () => {
+    // Prepare: 300 emoji (two UTF-16 units each) then 10 accented letters, the last emoji written in two halves.
+    const deviceId = 'run-multibyte';
+    const script = [
+      'import sys, time',
+      'out = sys.stdout.buffer',
+      'out.write(("x" + "\\U0001F600" * 299).encode()); out.flush(); time.sleep(0.05)',
+      'emoji = "\\U0001F600".encode()',
+      'out.write(emoji[:2]); out.flush(); time.sleep(0.05); out.write(emoji[2:])',
+      'out.write(("\\u00e9" * 10 + "\\n").encode())',
+    ].join('\n');
+    // Act
+    const run = await heartbeatRun(deviceId, ['python3', '-c', script]);
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    const { message } = (await device(deviceId)) as { message: string };
+    expect([...message]).toHaveLength(256);
+    expect(message).toBe('😀'.repeat(246) + 'é'.repeat(10));
+    expect(message).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/); // no half of a surrogate pair
+  });
+
+  it("exits with the command's status even when the beat cannot be sent, and says so", async () => {
+    // Act
+    const run = await runClient({ name: 'heartbeat run', command: [process.execPath, CLI], keepsConnection: true }, [
+      'run', 'run-unreachable', '--url', 'http://127.0.0.1:9', '--token', 'any', '--retries', '0', '--', 'sh', '-c', 'exit 0',
+    ]);
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/beat for run-unreachable not recorded/);
   });
 });
