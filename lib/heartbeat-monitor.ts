@@ -21,6 +21,7 @@ import { SCHEDULE_PERIOD_SECONDS } from '../lambdas/handlers/sweeper-job';
 import { HeartbeatAlarms } from './heartbeat-alarms';
 import { HeartbeatApi } from './heartbeat-api';
 import { HeartbeatFunction } from './heartbeat-function';
+import { HeartbeatNotifier } from './heartbeat-notifier';
 
 const HANDLERS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lambdas', 'handlers');
 
@@ -77,6 +78,26 @@ export interface HeartbeatMonitorProps {
    * @default - no subscription
    */
   readonly alertEmail?: string;
+
+  /**
+   * Webhook receiver of every alert (an https URL): a signed POST of the alert JSON (Standard
+   * Webhooks). The signing key is generated in Secrets Manager (output `WebhookSecretArn`).
+   * @default - no webhook
+   */
+  readonly webhookUrl?: string;
+
+  /**
+   * Name of an existing Secrets Manager secret holding a Slack incoming-webhook URL; every alert is posted there.
+   * @default - no Slack
+   */
+  readonly slackWebhookSecret?: string;
+
+  /**
+   * Name of an existing Secrets Manager secret holding a PagerDuty Events API v2 routing key:
+   * `device.down` and `fleet.down` trigger an incident, `device.up` resolves it.
+   * @default - no PagerDuty
+   */
+  readonly pagerDutySecret?: string;
 
   /**
    * Steady-state requests per second the API's default stage accepts (all routes together); above it, API Gateway answers 429.
@@ -198,6 +219,8 @@ export class HeartbeatMonitor extends Construct {
   public readonly managementUrl?: string;
   /** The monitor's own health alarms; they notify `opsTopic`. */
   public readonly alarms: HeartbeatAlarms;
+  /** Delivery to webhook, Slack and PagerDuty; only when at least one of them is configured. */
+  public readonly notifier?: HeartbeatNotifier;
 
   constructor(scope: Construct, id: string, props: HeartbeatMonitorProps = {}) {
     super(scope, id);
@@ -359,6 +382,20 @@ export class HeartbeatMonitor extends Construct {
       provisionedCapacity: settings.billing === 'provisioned',
       opsTopic: this.opsTopic,
     });
+
+    if (settings.webhookUrl !== undefined || settings.slackWebhookSecret !== undefined || settings.pagerDutySecret !== undefined) {
+      this.notifier = new HeartbeatNotifier(this, 'Notifier', {
+        alertTopic: this.alertTopic,
+        opsTopic: this.opsTopic,
+        table: this.table,
+        apiUrl: this.apiUrl,
+        webhookUrl: settings.webhookUrl,
+        slackWebhookSecret: settings.slackWebhookSecret,
+        pagerDutySecret: settings.pagerDutySecret,
+        logRetention,
+        removalPolicy,
+      });
+    }
   }
 }
 
@@ -386,6 +423,9 @@ function resolveSettings(props: HeartbeatMonitorProps) {
     minReadCapacity,
     maxReadCapacity: integerProp('maxReadCapacity', props.maxReadCapacity ?? Math.max(1000, minReadCapacity), minReadCapacity, 1_000_000),
     targetUtilizationPercent: integerProp('targetUtilizationPercent', props.targetUtilizationPercent ?? 70, 20, 90),
+    webhookUrl: props.webhookUrl === undefined ? undefined : httpsUrlProp('webhookUrl', props.webhookUrl),
+    slackWebhookSecret: props.slackWebhookSecret === undefined ? undefined : secretNameProp('slackWebhookSecret', props.slackWebhookSecret),
+    pagerDutySecret: props.pagerDutySecret === undefined ? undefined : secretNameProp('pagerDutySecret', props.pagerDutySecret),
   };
 }
 
@@ -394,6 +434,26 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
     throw new Error(`HeartbeatMonitor: ${name} must be one of ${allowed.join(', ')}, got "${value}".`);
   }
   return value as T;
+}
+
+function httpsUrlProp(name: string, value: string): string {
+  if (Token.isUnresolved(value)) return value;
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (url === null || url.protocol !== 'https:') throw new Error(`HeartbeatMonitor: ${name} must be an https URL such as https://example.com/hooks/heartbeat, got "${value}".`);
+  return value;
+}
+
+function secretNameProp(name: string, value: string): string {
+  // Secrets Manager's own rule for names; whether the secret exists is only known at deploy time.
+  if (!Token.isUnresolved(value) && !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(value)) {
+    throw new Error(`HeartbeatMonitor: ${name} must name a Secrets Manager secret (1-512 characters of A-Z a-z 0-9 / _ + = . @ -), got "${value}".`);
+  }
+  return value;
 }
 
 function emailProp(name: string, value: string): string {

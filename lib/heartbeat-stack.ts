@@ -21,6 +21,9 @@ export class HeartbeatStack extends Stack {
 
     this.monitor = new HeartbeatMonitor(this, 'Monitor', {
       alertEmail: stringContext(this, 'alertEmail'),
+      webhookUrl: requiredWhenGiven(this, 'webhookUrl', 'the receiver URL'),
+      slackWebhookSecret: requiredWhenGiven(this, 'slackWebhookSecret', 'the name of the secret holding the Slack webhook URL'),
+      pagerDutySecret: requiredWhenGiven(this, 'pagerDutySecret', 'the name of the secret holding the PagerDuty routing key'),
       stormThreshold: integerContext(this, 'stormThreshold'),
       sweepSegments: integerContext(this, 'sweepSegments'),
       retentionDays: integerContext(this, 'retentionDays'),
@@ -38,6 +41,18 @@ export class HeartbeatStack extends Stack {
     }
     new CfnOutput(this, 'AlertTopicArn', { value: this.monitor.alertTopic.topicArn, description: 'SNS topic of device alerts' });
     new CfnOutput(this, 'TableName', { value: this.monitor.table.tableName, description: 'DynamoDB table of devices' });
+    if (this.monitor.notifier?.webhookSecret) {
+      new CfnOutput(this, 'WebhookSecretArn', {
+        value: this.monitor.notifier.webhookSecret.secretArn,
+        description: 'Secrets Manager secret of the webhook signing key: receivers verify with "whsec_" followed by its value',
+      });
+    }
+    if (this.monitor.notifier) {
+      new CfnOutput(this, 'UndeliveredQueueUrl', {
+        value: this.monitor.notifier.deadLetterQueue.queueUrl,
+        description: 'SQS queue of alerts that could not be delivered to a channel after every retry',
+      });
+    }
     new CfnOutput(this, 'SigningSecretArn', {
       value: this.monitor.signingSecret.secretArn,
       description: 'Secrets Manager secret holding the device-token signing keys',
@@ -52,6 +67,14 @@ function stringContext(scope: Construct, key: string): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (typeof raw !== 'string') throw contextError(key, raw, 'a string');
   return raw;
+}
+
+/** A string context value that, once given, must not be empty: `-c slackWebhookSecret=` is a mistake, not "off". */
+function requiredWhenGiven(scope: Construct, key: string, what: string): string | undefined {
+  const raw: unknown = scope.node.tryGetContext(key);
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw.trim() === '') throw contextError(key, raw, `${what} (a non-empty string)`);
+  return raw.trim();
 }
 
 function integerContext(scope: Construct, key: string): number | undefined {

@@ -21,6 +21,7 @@ export const HANDLERS = {
   ingest: 'lambdas/handlers/ingest.ts',
   sweeper: 'lambdas/handlers/sweeper.ts',
   management: 'lambdas/handlers/management.ts',
+  notifier: 'lambdas/handlers/notifier.ts',
 } as const;
 export type HandlerName = keyof typeof HANDLERS;
 

@@ -130,3 +130,32 @@ export function pagerDutyChannel(options: { readonly url: string; readonly routi
     },
   };
 }
+
+/** The channels a deployment configured, each optional. */
+export interface ChannelSettings {
+  readonly webhook?: { readonly url: string; readonly secret: Buffer };
+  readonly slack?: { readonly url: string };
+  readonly pagerDuty?: { readonly url: string; readonly routingKey: string };
+}
+
+/** The configured channels, in a fixed order (webhook, Slack, PagerDuty). */
+export function buildChannels(settings: ChannelSettings, deps: { readonly render: RenderOptions; readonly fleets: () => FleetIncidents }): Channel[] {
+  const channels: Channel[] = [];
+  if (settings.webhook) channels.push(webhookChannel(settings.webhook));
+  if (settings.slack) channels.push(slackChannel({ url: settings.slack.url, render: deps.render }));
+  if (settings.pagerDuty) channels.push(pagerDutyChannel({ ...settings.pagerDuty, fleets: deps.fleets() }));
+  return channels;
+}
+
+/** A channel URL from configuration: absolute http(s) (https only when `httpsOnly`), else a ConfigError naming the setting. */
+export function channelUrl(settingName: string, raw: string, options: { readonly httpsOnly: boolean }): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError(`${settingName} must be an absolute URL such as https://example.com/hook, got "${raw}".`);
+  }
+  const allowed = options.httpsOnly ? ['https:'] : ['https:', 'http:'];
+  if (!allowed.includes(url.protocol)) throw new ConfigError(`${settingName} must be an ${options.httpsOnly ? 'https' : 'http or https'} URL, got "${raw}".`);
+  return url.toString();
+}

@@ -71,6 +71,12 @@ export interface UndeliveredAlert {
   readonly failedAt: string;
 }
 
+/** Where deliveries that exhausted their retries are kept: an SQS dead-letter queue on AWS, undelivered.jsonl locally. */
+export interface UndeliveredSink {
+  /** Keeps every record, or throws (the caller must not consider them kept). */
+  keep(undelivered: readonly UndeliveredAlert[]): Promise<void>;
+}
+
 /** What delivering one alert to every channel came to. */
 export interface DispatchReport {
   readonly delivered: number;

@@ -13,12 +13,14 @@ import { describe, expect, it } from 'vitest';
 import { HeartbeatStack } from '../../lib/heartbeat-stack';
 import { testApp } from './support';
 
+const ALL_CHANNELS = { webhookUrl: 'https://hooks.example.com/heartbeat', slackWebhookSecret: 'heartbeat/slack', pagerDutySecret: 'heartbeat/pagerduty' };
+
 // Synthesis with schema validation takes ~10 s alone, several times that on a loaded 2-core machine.
 describe('cdk-nag AwsSolutions checks', { timeout: 180_000 }, () => {
   it('reports no unacknowledged error or warning for the heartbeat stack', () => {
     // Prepare: the app as bin/app.ts builds it, CloudFormation schema validation included. With
-    // alertEmail, the stack has every resource it can have (the subscriptions too).
-    const app = testApp({ alertEmail: 'oncall@example.com' }, { cfnValidation: true });
+    // alertEmail and every delivery channel, the stack has every resource it can have (subscriptions, notifier, dead-letter queue).
+    const app = testApp({ alertEmail: 'oncall@example.com', ...ALL_CHANNELS }, { cfnValidation: true });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     new HeartbeatStack(app, 'HeartbeatMonitor');
 
@@ -63,9 +65,9 @@ describe('cdk-nag AwsSolutions checks', { timeout: 180_000 }, () => {
     expect(rules).toContain('AwsSolutions-SNS3');
   });
 
-  it('acknowledges only APIG4 on the six public routes and SMG4 on the secret, each with a reason', () => {
+  it('acknowledges only APIG4 on the six public routes, SMG4 on the two secrets and SQS3 on the dead-letter queue, each with a reason', () => {
     // writeSuppressionsToCloudFormation copies each acknowledgement into the resource's Metadata.
-    const app = testApp();
+    const app = testApp(ALL_CHANNELS);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
     const stack = new HeartbeatStack(app, 'HeartbeatMonitor');
     const resources = Template.fromStack(stack).toJSON().Resources as Record<
@@ -88,6 +90,8 @@ describe('cdk-nag AwsSolutions checks', { timeout: 180_000 }, () => {
       'AwsSolutions-APIG4 POST /v1/heartbeats',
       'AwsSolutions-APIG4 POST /v1/heartbeats/{deviceId}',
       'AwsSolutions-SMG4 AWS::SecretsManager::Secret',
+      'AwsSolutions-SMG4 AWS::SecretsManager::Secret',
+      'AwsSolutions-SQS3 AWS::SQS::Queue',
     ]);
   });
 });
