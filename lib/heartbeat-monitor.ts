@@ -370,8 +370,9 @@ export class HeartbeatMonitor extends Construct {
       });
       this.apiUrl = this.api.url;
     }
-    // The emails the sweep publishes tell a person how to pause a device on this API.
-    this.sweeperFunction.addEnvironment('API_URL', this.apiUrl);
+    // The emails the sweep publishes tell a person how to pause a device through the management API.
+    const pauseUrl = this.managementUrl ?? this.apiUrl;
+    this.sweeperFunction.addEnvironment('API_URL', pauseUrl);
 
     this.alarms = new HeartbeatAlarms(this, 'Alarms', {
       ingestFunction: this.ingestFunction,
@@ -388,7 +389,7 @@ export class HeartbeatMonitor extends Construct {
         alertTopic: this.alertTopic,
         opsTopic: this.opsTopic,
         table: this.table,
-        apiUrl: this.apiUrl,
+        apiUrl: pauseUrl,
         webhookUrl: settings.webhookUrl,
         slackWebhookSecret: settings.slackWebhookSecret,
         pagerDutySecret: settings.pagerDutySecret,
