@@ -130,8 +130,13 @@ describe('the Lambda bundles cdk synth writes', () => {
     await new HeartbeatRecorder({ store: table.store(), clock: tenMinutesAgo, settings: DEFAULT_SETTINGS, logger: silentLogger }).record('bundle-late', { interval: 60, grace: 0 });
     const sweeper = stack.fn('Sweeper');
     const scheduled = { version: '0', id: 'bundle-test', 'detail-type': 'Scheduled Event', source: 'aws.events', account: ACCOUNT, time: new Date().toISOString(), region: REGION, resources: [], detail: {} };
+    // With sweepEvery under 60 s (the default is 15) one invocation sweeps through its whole minute:
+    // the run is cut off once the first sweep has published and recorded the alert, and written the summary.
+    const store = table.store();
+    const alerted = async () =>
+      sns.ofEvent('device.down').length > 0 && (await store.getDevice('bundle-late'))?.downAlerted === true && (await store.readSummary()) !== null;
     // Act
-    const run = await invokeBundle(sweeper, envOf(sweeper), [scheduled]);
+    const run = await invokeBundle(sweeper, envOf(sweeper), [scheduled], { until: alerted, timeoutMs: 90_000 });
     // Assess
     const downs = sns.ofEvent('device.down');
     expect(downs.map((m) => m.attributes.deviceId), run.output).toEqual(['bundle-late']);

@@ -31,6 +31,8 @@ export interface DeployedFunction {
   /** The handler's export name (`handler` of `index.handler`). */
   readonly exportName: string;
   readonly memorySize: number | undefined;
+  /** The function's timeout (Lambda's default, 3 s, when the template sets none). */
+  readonly timeoutSeconds: number;
   /** `Environment.Variables` as the template has them, CloudFormation intrinsics included. */
   readonly environment: Readonly<Record<string, unknown>>;
 }
@@ -74,6 +76,7 @@ export async function synthesize(outDir: string): Promise<SynthesizedStack> {
         bundleFile,
         exportName,
         memorySize: resource.Properties?.MemorySize as number | undefined,
+        timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
         environment: variables,
       };
     });
@@ -126,29 +129,58 @@ export function resolveEnvironment(
 
 /** What one bundle process answered. */
 export interface BundleRun {
+  /** The handler's results, one per event; empty when the run was cut off (`until`). */
   readonly results: unknown[];
   /** Everything the process wrote (its log lines), for assertions and failure messages. */
   readonly output: string;
 }
 
+export interface InvokeOptions {
+  /**
+   * Ends the invocation early, as Lambda may (a timeout, a frozen container): polled every 100 ms,
+   * and once it resolves true the process is killed. For handlers that keep working for a
+   * schedule period, like the sweeper sweeping every 15 s through its minute.
+   */
+  readonly until?: () => Promise<boolean>;
+  /** Gives up after this long, failing. Default 60 s. */
+  readonly timeoutMs?: number;
+}
+
 /** Invokes `fn`'s bundle in a new `node` process with exactly `env` (plus PATH), once per event, in order. */
-export function invokeBundle(fn: DeployedFunction, env: Readonly<Record<string, string>>, events: readonly unknown[]): Promise<BundleRun> {
+export function invokeBundle(fn: DeployedFunction, env: Readonly<Record<string, string>>, events: readonly unknown[], options: InvokeOptions = {}): Promise<BundleRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [INVOKE_BUNDLE, fn.bundleFile, fn.exportName], {
+    const child = spawn(process.execPath, [INVOKE_BUNDLE, fn.bundleFile, fn.exportName, String(fn.timeoutSeconds * 1000)], {
       cwd: join(fn.bundleFile, '..'),
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let output = '';
+    let cutOff = false;
+    let timedOut = false;
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs ?? 60_000);
+    const poll = options.until
+      ? setInterval(() => {
+          void options.until?.().then((done) => {
+            if (done && !cutOff) {
+              cutOff = true;
+              child.kill('SIGKILL');
+            }
+          });
+        }, 100)
+      : undefined;
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(poll);
       const line = /^RESULTS (.*)$/m.exec(output)?.[1];
       if (code === 0 && line !== undefined) resolve({ results: JSON.parse(line) as unknown[], output });
-      else reject(new Error(`${fn.constructPath} bundle exited ${code ?? signal}:\n${output.slice(-3000)}`));
+      else if (cutOff && !timedOut) resolve({ results: [], output });
+      else reject(new Error(`${fn.constructPath} bundle ${timedOut ? 'timed out' : `exited ${code ?? signal}`}:\n${output.slice(-3000)}`));
     });
     child.stdin.end(JSON.stringify(events));
   });
