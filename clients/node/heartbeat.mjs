@@ -268,29 +268,33 @@ function number(flag, text, { integer = false, min = 0, above = false } = {}) {
 
 /** Parses the command's flags; throws UsageError with a line for a person. */
 export function parseCommandLine(argv, env = process.env) {
+  const options = {
+    url: { type: 'string' },
+    device: { type: 'string' },
+    token: { type: 'string' },
+    interval: { type: 'string' },
+    grace: { type: 'string' },
+    every: { type: 'string' },
+    count: { type: 'string' },
+    fail: { type: 'boolean' },
+    message: { type: 'string' },
+    meta: { type: 'string' },
+    timeout: { type: 'string' },
+    retries: { type: 'string' },
+    backoff: { type: 'string' },
+    jitter: { type: 'string' },
+    help: { type: 'boolean' },
+  };
+  // "--token -abc" becomes "--token=-abc": a base64url token may start with "-", which parseArgs would read as an option.
+  const args = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i].startsWith('--') ? options[argv[i].slice(2)] : undefined;
+    if (flag?.type === 'string' && i + 1 < argv.length && argv[i + 1].startsWith('-')) args.push(`${argv[i]}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        url: { type: 'string' },
-        device: { type: 'string' },
-        token: { type: 'string' },
-        interval: { type: 'string' },
-        grace: { type: 'string' },
-        every: { type: 'string' },
-        count: { type: 'string' },
-        fail: { type: 'boolean' },
-        message: { type: 'string' },
-        meta: { type: 'string' },
-        timeout: { type: 'string' },
-        retries: { type: 'string' },
-        backoff: { type: 'string' },
-        jitter: { type: 'string' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-    }));
+    ({ values } = parseArgs({ args, options, strict: true }));
   } catch (error) {
     throw new UsageError(error.message);
   }

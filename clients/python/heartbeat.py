@@ -263,6 +263,21 @@ def _non_negative(kind):
     return parse
 
 
+def _glue_values(argv, parser):
+    """Writes "--token -abc" as "--token=-abc": a base64url token may start with "-", which argparse
+    would otherwise read as an option."""
+    takes_value = {flag for action in parser._actions if action.nargs is None and action.option_strings for flag in action.option_strings}
+    glued, i = [], 0
+    while i < len(argv):
+        if argv[i] in takes_value and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            glued.append("%s=%s" % (argv[i], argv[i + 1]))
+            i += 2
+        else:
+            glued.append(argv[i])
+            i += 1
+    return glued
+
+
 def _arguments(argv):
     parser = argparse.ArgumentParser(
         prog="heartbeat.py",
@@ -284,7 +299,7 @@ def _arguments(argv):
     parser.add_argument("--retries", type=_non_negative(int), default=5, help="retries after a network error, 429 or 5xx (default 5)")
     parser.add_argument("--backoff", type=_non_negative(float), default=1.0, help="first retry waits up to this many seconds, doubling each time (default 1)")
     parser.add_argument("--jitter", type=_non_negative(float), help="wait a random 0..N seconds before the first beat (default: min(every, 30) with --every, else 0)")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_values(argv, parser))
     for name, flag in (("url", "--url"), ("device", "--device"), ("token", "--token")):
         if not getattr(args, name):
             parser.error("%s is required (or set %s)" % (flag, {"url": "HEARTBEAT_URL", "device": "HEARTBEAT_DEVICE_ID", "token": "HEARTBEAT_TOKEN"}[name]))

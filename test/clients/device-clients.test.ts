@@ -108,7 +108,7 @@ interface Build {
 
 /** The tests every client passes; `build` (the C client's) runs before them, and its result is a test of its own. */
 function describeClient(client: DeviceClient, build?: { readonly title: string; readonly run: () => Build }): void {
-  describe(`${client.name} client`, () => {
+  describe.concurrent(`${client.name} client`, () => {
     const id = (what: string) => `${client.name}-${what}`;
 
     if (build) {
@@ -125,7 +125,7 @@ function describeClient(client: DeviceClient, build?: { readonly title: string; 
     it('sends one beat with interval, grace, status and message, and no clock of its own; the service records it', async () => {
       // Prepare
       const deviceId = id('recorded');
-      const message = 'fw 1.2.3 ✓ Grüße 😀';
+      const message = '-fw 1.2.3 ✓ Grüße 😀'; // a leading dash must not read as an option
       // Act
       const { run, proxy } = await withProxy([], async (proxy) => ({ run: await runClient(client, [...deviceFlags(proxy, deviceId), '--interval', '30', '--grace', '10', '--message', message]), proxy }));
       // Assess
@@ -156,10 +156,12 @@ function describeClient(client: DeviceClient, build?: { readonly title: string; 
     it('a wrong token exits non-zero with the service\'s 401 message, and is not retried', async () => {
       // Prepare
       const deviceId = id('wrong-token');
-      const direct = await fetch(`${live().url}/v1/heartbeats/${deviceId}`, { method: 'POST', headers: { authorization: 'Bearer not-the-token' } });
+      // A leading dash, as a base64url token may have, must be read as the value of --token.
+      const wrong = '-not-the-token';
+      const direct = await fetch(`${live().url}/v1/heartbeats/${deviceId}`, { method: 'POST', headers: { authorization: `Bearer ${wrong}` } });
       const expected = ((await direct.json()) as { error: { message: string } }).error.message;
       // Act
-      const { run, requests } = await withProxy([], async (proxy) => ({ run: await runClient(client, [...deviceFlags(proxy, deviceId, 'not-the-token'), '--backoff', '0.05']), requests: proxy.requests().length }));
+      const { run, requests } = await withProxy([], async (proxy) => ({ run: await runClient(client, [...deviceFlags(proxy, deviceId, wrong), '--backoff', '0.05']), requests: proxy.requests().length }));
       // Assess
       expect(run.code).not.toBe(0);
       expect(run.stderr).toContain('401');
@@ -324,7 +326,7 @@ describe('shell client systemd units', () => {
   });
 });
 
-describe('heartbeat run', () => {
+describe.concurrent('heartbeat run', () => {
   /** `heartbeat run <deviceId> --url <local mode> -- <command...>`, as cron would run it. */
   function heartbeatRun(deviceId: string, command: readonly string[], flags: readonly string[] = []): Promise<ClientRun> {
     const cli: DeviceClient = { name: 'heartbeat run', command: [process.execPath, CLI], keepsConnection: true };
