@@ -86,6 +86,22 @@ describe('devices table of the deployed stack', () => {
   });
 });
 
+describe('devices table across deployment options', () => {
+  it('keeps the same logical id, key schema and TTL whatever the options, so switching one never replaces the table', () => {
+    // Prepare
+    const variants = [{ billing: 'provisioned' }, { frontDoor: 'functionUrl' }, { sweepEvery: 60, retentionDays: 90 }];
+    // Act
+    const tables = variants.map((context) => buildHeartbeatStack(context).template.findResources('AWS::DynamoDB::Table') as Record<string, TableResource>);
+    // Assess
+    for (const [index, found] of tables.entries()) {
+      const label = `${JSON.stringify(variants[index])}: the devices table ${NEVER_CHANGE}`;
+      expect(Object.keys(found), label).toEqual([STACK_TABLE_LOGICAL_ID]);
+      expect(found[STACK_TABLE_LOGICAL_ID]?.Properties.KeySchema, label).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+      expect(found[STACK_TABLE_LOGICAL_ID]?.Properties.TimeToLiveSpecification, label).toEqual({ AttributeName: 'ttl', Enabled: true });
+    }
+  });
+});
+
 describe('devices table of the HeartbeatMonitor construct in a user stack', () => {
   it("keeps the table's construct id (Devices) and so its logical id under any HeartbeatMonitor", () => {
     // Prepare
