@@ -68,8 +68,12 @@ program
   .option('--default-grace <seconds>', 'grace of a device that never sent one (env HEARTBEAT_DEFAULT_GRACE, default: equal to the interval)')
   .option('--retention-days <days>', 'forget a device silent this long (env HEARTBEAT_RETENTION_DAYS, default 30)')
   .option('--min-beat-spacing <seconds>', 'accept at most one beat per device this often, 429 otherwise; 0 off (env HEARTBEAT_MIN_BEAT_SPACING, default 0)')
+  .option('--webhook <url>', 'also POST every alert here, signed as Standard Webhooks (key: HEARTBEAT_WEBHOOK_SECRET, or .heartbeat/webhook-secret)')
+  .option('--slack-webhook <url>', 'also post every alert to this Slack incoming webhook')
+  .option('--pagerduty-routing-key <key>', 'trigger and resolve PagerDuty incidents (Events API v2) with this routing key (or env HEARTBEAT_PAGERDUTY_ROUTING_KEY)')
+  .option('--pagerduty-url <url>', 'PagerDuty Events API v2 endpoint (default https://events.pagerduty.com/v2/enqueue)')
   .option('--verbose', 'also log every request and sweep (to standard error)')
-  .addHelpText('after', '\nSecrets come from the environment only (never flags, which other users can see in ps):\n  HEARTBEAT_SIGNING_SECRET, HEARTBEAT_PREVIOUS_SIGNING_SECRET, HEARTBEAT_ADMIN_TOKEN\nUnset, they are created once in the data directory.')
+  .addHelpText('after', '\nSecrets come from the environment only (never flags, which other users can see in ps):\n  HEARTBEAT_SIGNING_SECRET, HEARTBEAT_PREVIOUS_SIGNING_SECRET, HEARTBEAT_ADMIN_TOKEN, HEARTBEAT_WEBHOOK_SECRET\nUnset, they are created once in the data directory.\nA delivery that fails every retry (over 2.5 minutes) is kept in <data dir>/undelivered.jsonl and named on standard error.')
   .action(
     action(async (options) => {
       const { startCommand } = await import('./cli/start');

@@ -76,6 +76,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
   const starting = startLocalService({
     settings,
     print,
+    printError: (line) => process.stderr.write(`${line}\n`),
     logger,
     onFatal: (error) => {
       reportError(error);

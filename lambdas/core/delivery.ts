@@ -18,13 +18,26 @@ export interface OutboundRequest {
 /** What one attempt got: a 2xx, or why not. */
 export type SendResult = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly error: string };
 
-/** Sends one HTTP request; never throws (a network error, a timeout or a non-2xx is a failed result). */
+/** Sends one HTTP request; never throws (a network error, a timeout, an abort or a non-2xx is a failed result). */
 export interface HttpSender {
-  post(request: OutboundRequest, timeoutMs: number): Promise<SendResult>;
+  post(request: OutboundRequest, timeoutMs: number, stop?: AbortSignal): Promise<SendResult>;
 }
 
-/** Waits; tests pass one that returns at once, so they never wait for real backoff. */
-export type Sleep = (ms: number) => Promise<void>;
+/** Waits, or less when `stop` fires; tests pass one that returns at once, so they never wait for real backoff. */
+export type Sleep = (ms: number, stop?: AbortSignal) => Promise<void>;
+
+/** A Sleep on timers, cut short by `stop`. */
+export const timerSleep: Sleep = (ms, stop) =>
+  new Promise((resolve) => {
+    if (stop?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    stop?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 
 /** How long one attempt may take and how long to wait before each retry. */
 export interface RetryPolicy {
@@ -96,6 +109,8 @@ export class AlertDispatcher {
       readonly sleep: Sleep;
       readonly retry: RetryPolicy;
       readonly logger: Logger;
+      /** When it fires (local mode stopping), deliveries give up at once and are reported undelivered. */
+      readonly stop?: AbortSignal;
     },
   ) {}
 
@@ -142,13 +157,14 @@ export class AlertDispatcher {
 
   /** Null when delivered; the undelivered record after the last retry failed. */
   private async withRetries(channel: Channel, alert: Alert, delivery: PlannedDelivery): Promise<UndeliveredAlert | null> {
-    const { sender, clock, sleep, retry, logger } = this.deps;
+    const { sender, clock, sleep, retry, logger, stop } = this.deps;
     const attempts = retry.backoffMs.length + 1;
     let lastError = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (stop?.aborted) return this.giveUp(channel, alert, attempt - 1, `stopped before delivery${lastError ? ` (last error: ${lastError})` : ''}`);
       let result: SendResult;
       try {
-        result = await sender.post(delivery.build(clock.now()), retry.timeoutMs);
+        result = await sender.post(delivery.build(clock.now()), retry.timeoutMs, stop);
       } catch (error) {
         result = { ok: false, error: errorText(error) };
       }
@@ -157,7 +173,7 @@ export class AlertDispatcher {
       const wait = retry.backoffMs[attempt - 1];
       if (wait === undefined) break;
       logger.warn(`${channel.name} delivery failed; retrying`, { type: alert.type, attempt, of: attempts, error: lastError, retryInMs: wait });
-      await sleep(wait);
+      await sleep(wait, stop);
     }
     return this.giveUp(channel, alert, attempts, lastError);
   }

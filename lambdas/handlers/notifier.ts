@@ -9,7 +9,7 @@ import { DynamoDbFleetIncidents } from '../adapters/dynamodb/fleet-incidents';
 import { jsonLogger } from '../adapters/json-logger';
 import { systemClock } from '../adapters/system-clock';
 import { buildChannels } from '../core/channels';
-import { AlertDispatcher, CONTRACT_RETRY_POLICY } from '../core/delivery';
+import { AlertDispatcher, CONTRACT_RETRY_POLICY, timerSleep } from '../core/delivery';
 import { ConfigError } from '../core/settings';
 import { notifierConfig } from './notifier-config';
 import { createNotifierJob } from './notifier-job';
@@ -34,7 +34,7 @@ function loadDispatcher(): Promise<AlertDispatcher> {
           }),
           sender: fetchHttpSender,
           clock: systemClock,
-          sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+          sleep: timerSleep,
           retry: CONTRACT_RETRY_POLICY,
           logger,
         }),

@@ -14,6 +14,10 @@ export interface DataDirLayout {
   readonly signingSecret: string;
   readonly adminToken: string;
   readonly lock: string;
+  /** `whsec_...` signing key of the webhook channel, created at the first start with `--webhook`. */
+  readonly webhookSecret: string;
+  /** Deliveries that exhausted their retries, one JSON line each. */
+  readonly undelivered: string;
 }
 
 /** The paths of the data directory's files (nothing is created). */
@@ -25,6 +29,8 @@ export function dataDirLayout(root: string): DataDirLayout {
     signingSecret: join(root, 'signing-secret.json'),
     adminToken: join(root, 'admin-token'),
     lock: join(root, 'server.pid'),
+    webhookSecret: join(root, 'webhook-secret'),
+    undelivered: join(root, 'undelivered.jsonl'),
   };
 }
 

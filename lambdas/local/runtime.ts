@@ -4,7 +4,13 @@
  * the Lambdas use. `startLocalService` starts everything; the returned `stop` undoes it in order.
  */
 import { DynamoDbDeviceStore } from '../adapters/dynamodb/device-store';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { fetchHttpSender } from '../adapters/delivery/fetch-http-sender';
+import { DynamoDbFleetIncidents } from '../adapters/dynamodb/fleet-incidents';
 import { LocalAlertSink } from '../adapters/local-alert-sink';
+import { LocalUndeliveredLog } from '../adapters/local-undelivered-log';
+import { buildChannels, type ChannelSettings } from '../core/channels';
+import { AlertDispatcher, timerSleep } from '../core/delivery';
 import { minSpacingThrottle } from '../adapters/min-spacing-throttle';
 import { systemClock } from '../adapters/system-clock';
 import { HeartbeatRecorder } from '../core/heartbeat';
@@ -16,12 +22,13 @@ import { deviceToken, type SigningSecrets } from '../core/tokens';
 import { createIngestApi } from '../handlers/ingest-api';
 import { createManagementApi } from '../handlers/management-api';
 import { adminTokenAuthorizer } from './admin-auth';
-import { lockDataDir, prepareDataDir } from './data-dir';
+import { lockDataDir, prepareDataDir, type DataDirLayout } from './data-dir';
 import { ensureDeviceTable } from './device-table';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LocalHttpServer, type LocalHandlers } from './http-server';
-import { FileSigningSecrets, StaticSigningSecrets, readOrCreateAdminToken } from './secrets';
-import type { LocalSettings } from './settings';
+import { LocalDelivery } from './local-delivery';
+import { FileSigningSecrets, StaticSigningSecrets, readOrCreateAdminToken, readOrCreateWebhookSecret } from './secrets';
+import { DEFAULT_PORT, type LocalSettings } from './settings';
 import { startSweepTimer, type SweepTimer } from './sweep-timer';
 
 /** DynamoDB Local has one table per data directory; a fixed name is fine there. */
@@ -34,6 +41,8 @@ export interface LocalServiceOptions {
   readonly logger: Logger;
   /** Called when the service can no longer work (DynamoDB Local died under it); the caller stops it. */
   readonly onFatal?: (error: Error) => void;
+  /** A line about a delivery that failed for good: standard error. Default: the logger's error. */
+  readonly printError?: (line: string) => void;
 }
 
 export interface LocalService {
@@ -108,8 +117,20 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       localHandlers({ store, secrets, clock, monitor, logger, adminToken, minBeatSpacingSeconds: settings.minBeatSpacingSeconds, sweepEverySeconds: settings.sweepSeconds }),
     );
 
+    const delivery = startLocalDelivery({
+      settings,
+      layout,
+      client,
+      clock,
+      logger,
+      serviceUrl: port === DEFAULT_PORT ? null : `http://127.0.0.1:${port}`,
+      printError: options.printError ?? ((line) => logger.error(line)),
+    });
+    // Added before the sweep timer, so it stops after it: the last sweep's alerts are handed over first.
+    if (delivery) teardown.add('alert delivery', () => delivery.stop());
+    const sink = new LocalAlertSink({ file: layout.alerts, print });
     const sweeper = new Sweeper(
-      { store, publisher: new LocalAlertSink({ file: layout.alerts, print }), clock, settings: monitor, logger },
+      { store, publisher: delivery ? delivery.wrap(sink) : sink, clock, settings: monitor, logger },
       // One segment: a local fleet is small, and DynamoDB Local shares our two cores.
       { segments: 1, writeConcurrency: 8 },
     );
@@ -164,6 +185,46 @@ export function localHandlers(deps: LocalHandlerDeps): LocalHandlers {
       logger,
     }),
   };
+}
+
+/** Delivery to the channels of `settings`, or null when none is configured. */
+function startLocalDelivery(deps: {
+  readonly settings: LocalSettings;
+  readonly layout: DataDirLayout;
+  readonly client: DynamoDBClient;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly serviceUrl: string | null;
+  readonly printError: (line: string) => void;
+}): LocalDelivery | null {
+  const { channels } = deps.settings;
+  const settings: ChannelSettings = {
+    ...(channels.webhookUrl === null
+      ? {}
+      : { webhook: { url: channels.webhookUrl, secret: channels.webhookSecretFromEnv ?? readOrCreateWebhookSecret(deps.layout.webhookSecret) } }),
+    ...(channels.slackUrl === null ? {} : { slack: { url: channels.slackUrl } }),
+    ...(channels.pagerDuty === null ? {} : { pagerDuty: channels.pagerDuty }),
+  };
+  const list = buildChannels(settings, {
+    render: { serviceUrl: deps.serviceUrl },
+    fleets: () => new DynamoDbFleetIncidents({ client: deps.client, tableName: LOCAL_TABLE_NAME, clock: deps.clock }),
+  });
+  if (list.length === 0) return null;
+  const stopper = new AbortController();
+  return new LocalDelivery({
+    dispatcher: new AlertDispatcher({
+      channels: list,
+      sender: fetchHttpSender,
+      clock: deps.clock,
+      sleep: timerSleep,
+      retry: channels.retry,
+      logger: deps.logger,
+      stop: stopper.signal,
+    }),
+    undelivered: new LocalUndeliveredLog({ file: deps.layout.undelivered, printError: deps.printError }),
+    stopper,
+    logger: deps.logger,
+  });
 }
 
 /** The token of the demo device in the banner. */

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { stat, readFile } from 'node:fs/promises';
 import type { Clock, Logger, SigningSecretSource } from '../core/ports';
+import { parseWebhookSecret } from '../core/channels';
 import { ConfigError } from '../core/settings';
 import { newSigningSecret, parseSigningSecrets } from '../core/signing-secrets';
 import type { SigningSecrets } from '../core/tokens';
@@ -48,6 +49,12 @@ export function parseSigningSecretFile(text: string, path: string): SigningSecre
 export function readOrCreateSigningSecretFile(path: string): SigningSecrets {
   createOnce(path, `${JSON.stringify({ current: randomSecret(), previous: '' }, null, 2)}\n`);
   return parseSigningSecretFile(readFileSync(path, 'utf8'), path);
+}
+
+/** Reads the webhook signing key file (`whsec_` + 32 random bytes in base64), creating it the first time. */
+export function readOrCreateWebhookSecret(path: string): Buffer {
+  createOnce(path, `whsec_${randomBytes(32).toString('base64')}\n`);
+  return parseWebhookSecret(readFileSync(path, 'utf8'), path);
 }
 
 /** Reads the admin token file, creating it with a random token the first time. */

@@ -7,11 +7,12 @@ import { MIN_SIGNING_SECRET_CHARS } from '../core/signing-secrets';
 import { isAbsolute, resolve } from 'node:path';
 import type { MonitorSettings } from '../core/model';
 import { ConfigError, integerSetting, monitorSettings, type RawMonitorSettings } from '../core/settings';
+import { parseLocalChannels, type LocalChannelFlags, type LocalChannels } from './channel-settings';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Flag values as commander hands them over (strings; absent when not given). */
-export interface LocalFlags {
+export interface LocalFlags extends LocalChannelFlags {
   readonly port?: string;
   readonly dataDir?: string;
   readonly sweepEvery?: string;
@@ -37,6 +38,8 @@ export interface LocalSettings {
   readonly signingSecretFromEnv: { readonly current: string; readonly previous: string | null } | null;
   /** HEARTBEAT_ADMIN_TOKEN, when set. */
   readonly adminTokenFromEnv: string | null;
+  /** Where alerts are delivered besides the console and alerts.jsonl (webhook, Slack, PagerDuty). */
+  readonly channels: LocalChannels;
 }
 
 /** One setting: its flag, its environment variable and its default, in the order the docs list them. */
@@ -119,5 +122,6 @@ export function parseLocalSettings(flags: LocalFlags, env: Env, cwd: string): Lo
     monitor,
     signingSecretFromEnv: current === null ? null : { current, previous },
     adminTokenFromEnv: secretFromEnv(env, 'HEARTBEAT_ADMIN_TOKEN'),
+    channels: parseLocalChannels(flags, env),
   };
 }

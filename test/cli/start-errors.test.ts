@@ -50,6 +50,17 @@ describe('heartbeat start, when it cannot run', () => {
     expect(result.stderr).toBe('error: HEARTBEAT_STORM_THRESHOLD must be a whole number from 0 to 1000000, got "lots".\n');
   });
 
+  it.each([
+    [['--webhook', 'hooks.example.com/x'], {}, 'error: --webhook must be an absolute URL such as https://example.com/hook, got "hooks.example.com/x".\n'],
+    [['--slack-webhook', 'ftp://hooks.example.com/x'], {}, 'error: --slack-webhook must be an http or https URL, got "ftp://hooks.example.com/x".\n'],
+    [['--pagerduty-url', 'https://pd.example.com/'], {}, 'error: --pagerduty-url needs --pagerduty-routing-key (or HEARTBEAT_PAGERDUTY_ROUTING_KEY) as well.\n'],
+    [['--webhook', 'https://hooks.example.com/x'], { HEARTBEAT_WEBHOOK_SECRET: 'whsec_short' }, 'error: HEARTBEAT_WEBHOOK_SECRET must be a webhook secret "whsec_" followed by 24 to 64 bytes in base64.\n'],
+  ])('names the delivery setting at fault (%j) before starting anything', async (args, env, message) => {
+    const result = await start([...args, '--data-dir', join(dir, 'channels')], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(message);
+  });
+
   it('names the port and the flag when the port is in use', async () => {
     const result = await start(['--port', String(takenPort), '--data-dir', join(dir, 'c')]);
     expect(result.code).toBe(1);

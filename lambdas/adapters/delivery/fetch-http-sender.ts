@@ -7,7 +7,8 @@ import type { HttpSender, OutboundRequest, SendResult } from '../../core/deliver
 
 /** Why an attempt failed, in words an operator can act on; never the request (it may hold a routing key). */
 function describe(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs / 1000} s`;
+  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
+  if (error instanceof Error && error.name === 'AbortError') return 'stopped while waiting for an answer';
   const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
   if (cause?.code) return `connection failed (${cause.code})`;
   if (cause?.message) return `connection failed (${cause.message})`;
@@ -16,14 +17,14 @@ function describe(error: unknown, timeoutMs: number): string {
 
 /** An HttpSender for any runtime with a global fetch (Node 20+). */
 export const fetchHttpSender: HttpSender = {
-  async post(request: OutboundRequest, timeoutMs: number): Promise<SendResult> {
+  async post(request: OutboundRequest, timeoutMs: number, stop?: AbortSignal): Promise<SendResult> {
     try {
       const response = await fetch(request.url, {
         method: 'POST',
         headers: request.headers,
         body: request.body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs),
       });
       // Read the whole answer: a receiver that closes mid-response has not confirmed anything.
       await response.arrayBuffer();

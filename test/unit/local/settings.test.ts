@@ -2,6 +2,7 @@
  * Proves the settings of local mode: flag over environment over default, and one clear error
  * naming the flag or variable the bad value came from.
  */
+import { CONTRACT_RETRY_POLICY } from '../../../lambdas/core/delivery';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lambdas/core/settings';
 import { parseLocalSettings } from '../../../lambdas/local/settings';
@@ -19,6 +20,7 @@ describe('parseLocalSettings', () => {
       monitor: { defaultIntervalSeconds: 60, defaultGraceSeconds: null, retentionDays: 30, stormThreshold: 25 },
       signingSecretFromEnv: null,
       adminTokenFromEnv: null,
+      channels: { webhookUrl: null, webhookSecretFromEnv: null, slackUrl: null, pagerDuty: null, retry: CONTRACT_RETRY_POLICY },
     });
   });
 
