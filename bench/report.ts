@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AlertsResult } from './measure/alerts';
 import type { BundlesResult } from './measure/bundles';
+import type { DeliveryResult } from './measure/delivery';
 import type { DetectionResult } from './measure/detection';
 import type { HttpResult } from './measure/http';
 import type { IngestResult } from './measure/ingest';
@@ -28,6 +29,7 @@ export interface BenchRun {
   readonly sweepCpu?: SweepCpuResult;
   readonly scaleOut?: ScaleOutResult;
   readonly alerts?: AlertsResult;
+  readonly delivery?: DeliveryResult;
   readonly bundles?: BundlesResult;
   readonly http?: HttpResult;
   readonly detection?: DetectionResult;
@@ -47,6 +49,7 @@ export function flatResults(run: BenchRun): Flat {
     'sweep.ratioVsBareScan': run.sweep ? round(run.sweep.ratioVsBareScan, 4) : null,
     'sweep.readUnitsPerDeviceRatioVsScanFloor': run.sweep ? round(run.sweep.readUnitsPerDeviceRatioVsScanFloor, 4) : null,
     'sweep.alertsPerSecond': run.alerts?.alertsPerSecond ?? null,
+    'delivery.webhooksPerSecond': run.delivery?.webhooksPerSecond ?? null,
     'bundles.maxKB': run.bundles?.maxKB ?? null,
     'bundles.importRatioVsBareClient': run.bundles ? round(run.bundles.importRatioVsBareClient, 4) : null,
     'detection.p99LateSeconds': run.detection?.p99LateSeconds ?? null,
@@ -72,6 +75,7 @@ export function flatResults(run: BenchRun): Flat {
     for (const [key, ms] of Object.entries(run.bundles.importMinMs)) flat[`bundles.importMinMs.${key}`] = ms;
     for (const [key, ratio] of Object.entries(run.bundles.importRatioByHandler)) flat[`bundles.importRatio.${key}`] = ratio;
   }
+  if (run.delivery) put('delivery', run.delivery);
   if (run.http) put('http', run.http);
   if (run.detection) put('detection', run.detection);
   return flat;
@@ -166,6 +170,20 @@ function sweepSection(run: BenchRun): string[] {
     }
   }
   return out;
+}
+
+function deliverySection(d: DeliveryResult): string[] {
+  return [
+    '## Alert delivery (webhook)',
+    '',
+    `${d.alerts.toLocaleString('en-US')} distinct \`device.down\` alerts through the AlertDispatcher (Standard Webhooks signing, fetch, keep-alive) to a receiver on 127.0.0.1, ${d.concurrency} in flight, median of ${d.repetitions} repetitions:`,
+    '',
+    '| path | webhooks/s |',
+    '|---|---:|',
+    `| AlertDispatcher, signed (the key) | ${show(d.webhooksPerSecond, 1)} |`,
+    `| floor: bare \`fetch\` POST of the same body, same concurrency | ${show(d.bareFetchPerSecond, 1)} |`,
+    `| ratio | ${show(d.ratioVsBareFetch)} |`,
+  ];
 }
 
 function alertsSection(a: AlertsResult): string[] {
@@ -369,6 +387,7 @@ export async function writeReport(dir: string, run: BenchRun): Promise<string[]>
     ...sweepSection(run),
     '',
     ...(run.alerts ? [...alertsSection(run.alerts), ''] : []),
+    ...(run.delivery ? [...deliverySection(run.delivery), ''] : []),
     ...(run.bundles ? [...bundlesSection(run.bundles), ''] : []),
     ...(run.http ? [...httpSection(run.http), ''] : []),
     ...(run.detection ? [...detectionSection(run.detection), ''] : []),

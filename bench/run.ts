@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local';
 import { measureAlerts, type AlertsResult } from './measure/alerts';
 import { measureBundles, type BundlesResult } from './measure/bundles';
+import { measureDelivery, type DeliveryResult } from './measure/delivery';
 import { measureDetection, type DetectionResult } from './measure/detection';
 import { measureHttp, type HttpResult } from './measure/http';
 import { measureIngest, type IngestResult } from './measure/ingest';
@@ -28,7 +29,7 @@ import { localServerMissing } from './support/local-server';
 import { formatMs, progress } from './support/progress';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['bundles', 'ingest', 'sweep', 'alerts', 'http', 'detection'] as const;
+const SECTIONS = ['bundles', 'ingest', 'sweep', 'alerts', 'delivery', 'http', 'detection'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const log = progress('bench');
@@ -96,6 +97,7 @@ async function main(): Promise<number> {
     sweepCpu?: SweepCpuResult;
     scaleOut?: ScaleOutResult;
     alerts?: AlertsResult;
+    delivery?: DeliveryResult;
     bundles?: BundlesResult;
     http?: HttpResult;
     detection?: DetectionResult;
@@ -125,6 +127,7 @@ async function main(): Promise<number> {
       for (const devices of [10_000, 100_000]) await fleets.drop(devices);
     }
     if (wanted('alerts')) results.alerts = await attempt('alerts', () => measureAlerts(ctx, fleets));
+    if (wanted('delivery')) results.delivery = await attempt('delivery', () => measureDelivery(ctx));
     const serverMissing = localServerMissing();
     for (const section of ['http', 'detection'] as const) {
       if (!wanted(section)) continue;
