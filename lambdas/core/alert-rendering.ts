@@ -194,7 +194,7 @@ export function fleetDedupKey(alert: FleetDownAlert): string {
   return `fleet:${alert.group ?? ''}:${alert.incidentIds[0] ?? alert.detectedAt}`;
 }
 
-/** An Events API v2 event (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/). */
+/** A PagerDuty Events API v2 event: a trigger with its payload, or a resolve by dedup key. */
 export type PagerDutyEvent =
   | {
       readonly routing_key: string;
