@@ -5,41 +5,15 @@
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, REPO_ROOT, childEnv, cleanUp, descendants, startLocalMode, tempDir, until, type LocalModeProcess } from '../e2e/support/local-process';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { CLI, REPO_ROOT, childEnv, cleanUp, closedPort, descendants, runCli, startLocalMode, tempDir, until, type LocalModeProcess } from '../e2e/support/local-process';
 
 /** Runs the CLI to completion. */
-function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 /** The contract's formula, computed here independently of the service's code. */
 const hmacToken = (secret: string, deviceId: string) => createHmac('sha256', Buffer.from(secret, 'utf8')).update(Buffer.from(deviceId, 'utf8')).digest('base64url');
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let server: LocalModeProcess | undefined;
 let dataDir: string | undefined;

@@ -5,40 +5,12 @@
  * token is wrong. The server sweeps once at start and then only every 86400 s, so a doctor told the
  * sweep runs every second sees a stopped sweep after 3 s instead of minutes.
  */
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, REPO_ROOT, childEnv, cleanUp, startLocalMode, tempDir, until, type LocalModeProcess } from './support/local-process';
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { cleanUp, closedPort, runCli, startLocalMode, tempDir, until, type CliRun, type LocalModeProcess } from './support/local-process';
 
 /** The report line of one check. */
-const lineOf = (run: Run, check: string) => run.stdout.split('\n').find((line) => new RegExp(`^(PASS|FAIL|SKIP)\\s+${check}\\s`).test(line)) ?? '';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const lineOf = (run: CliRun, check: string) => run.stdout.split('\n').find((line) => new RegExp(`^(PASS|FAIL|SKIP)\\s+${check}\\s`).test(line)) ?? '';
 
 let server: LocalModeProcess | undefined;
 let dataDir: string | undefined;
@@ -57,7 +29,7 @@ describe('heartbeat doctor against a working local mode', () => {
     // Prepare
     const args = ['doctor', ...target()];
     // Act
-    const run = await cli(args);
+    const run = await runCli(args);
     // Assess
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
@@ -76,7 +48,7 @@ describe('heartbeat doctor against a working local mode', () => {
     // Prepare
     const args = ['doctor', ...target(), '--json'];
     // Act
-    const run = await cli(args);
+    const run = await runCli(args);
     // Assess
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as { ok: boolean; checks: { check: string; status: string; fix: string | null }[] };
@@ -98,7 +70,7 @@ describe('heartbeat doctor failures', () => {
     // Prepare
     const port = await closedPort();
     // Act
-    const run = await cli(['doctor', '--port', String(port), '--data-dir', dataDir as string]);
+    const run = await runCli(['doctor', '--port', String(port), '--data-dir', dataDir as string]);
     // Assess
     expect(run.code).toBe(1);
     expect(lineOf(run, 'service')).toMatch(/^FAIL\s+service\s+Cannot reach .*connection refused.*Fix: start local mode: "npx heartbeat start --port \d+/);
@@ -110,7 +82,7 @@ describe('heartbeat doctor failures', () => {
     const lastSweepAt = await until('the start-up sweep', async () => ((await (await fetch(`${server?.url}/v1/health`)).json()) as { lastSweepAt: string | null }).lastSweepAt ?? undefined, 15_000);
     await until('3 s after the last sweep', () => Date.now() - Date.parse(lastSweepAt) > 3_500, 10_000);
     // Act
-    const run = await cli(['doctor', ...target(), '--sweep-every', '1']);
+    const run = await runCli(['doctor', ...target(), '--sweep-every', '1']);
     // Assess
     expect(run.code).toBe(1);
     expect(lineOf(run, 'sweep')).toMatch(/^FAIL\s+sweep\s+last sweep \d+s ago .*sweep every 1 s, from --sweep-every.*none for more than 3 periods\. Fix: the sweep timer of local mode is not running/);
@@ -123,7 +95,7 @@ describe('heartbeat doctor failures', () => {
     // Prepare
     const wrongSecret = 'not-the-service-secret-0123456789';
     // Act
-    const run = await cli(['doctor', ...target()], { HEARTBEAT_SIGNING_SECRET: wrongSecret });
+    const run = await runCli(['doctor', ...target()], { HEARTBEAT_SIGNING_SECRET: wrongSecret });
     // Assess
     expect(run.code).toBe(1);
     expect(lineOf(run, 'canary-beat')).toMatch(/^FAIL\s+canary-beat\s+the service refused the canary's token .*minted from HEARTBEAT_SIGNING_SECRET\. Fix: that signing secret is not the one/);
@@ -135,7 +107,7 @@ describe('heartbeat doctor failures', () => {
     // Prepare
     const wrongToken = 'not-the-admin-token-0123456789abcdef';
     // Act
-    const run = await cli(['doctor', ...target()], { HEARTBEAT_ADMIN_TOKEN: wrongToken });
+    const run = await runCli(['doctor', ...target()], { HEARTBEAT_ADMIN_TOKEN: wrongToken });
     // Assess
     expect(run.code).toBe(1);
     expect(lineOf(run, 'management')).toMatch(/^FAIL\s+management\s+GET \/v1\/devices answered HTTP 401 unauthorized.*Fix: HEARTBEAT_ADMIN_TOKEN is not the running service's admin token/);
@@ -148,7 +120,7 @@ describe('heartbeat doctor failures', () => {
     // Prepare
     const empty = tempDir('heartbeat-doctor-empty');
     // Act
-    const run = await cli(['doctor', '--port', String(server?.port), '--data-dir', empty]);
+    const run = await runCli(['doctor', '--port', String(server?.port), '--data-dir', empty]);
     rmSync(empty, { recursive: true, force: true });
     // Assess
     expect(run.code).toBe(1);
