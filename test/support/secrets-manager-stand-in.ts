@@ -5,55 +5,47 @@
  * answers `ResourceNotFoundException`, any other operation `UnknownOperationException`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { AwsStandInServer, type StandInRequest } from './aws-stand-in-server';
 
 export class SecretsManagerStandIn {
   /** The SecretId of every GetSecretValue call, in order. */
   readonly reads: string[] = [];
   /** The access key id of every signed request, in order. */
   readonly accessKeyIds: string[] = [];
-  private readonly server: Server;
-  private port = 0;
+  private http: AwsStandInServer | null = null;
 
   /** `secrets`: SecretString by ARN (a secret is found by its ARN or its name, the ARN's last part). */
-  private constructor(private readonly secrets: ReadonlyMap<string, string>) {
-    this.server = createServer((req, res) => void this.handle(req, res));
-  }
+  private constructor(private readonly secrets: ReadonlyMap<string, string>) {}
 
   /** Starts a stand-in on a free port of 127.0.0.1 holding `secrets` (SecretString by ARN). */
   static async start(secrets: Readonly<Record<string, string>>): Promise<SecretsManagerStandIn> {
     const standIn = new SecretsManagerStandIn(new Map(Object.entries(secrets)));
-    await new Promise<void>((resolve) => standIn.server.listen(0, '127.0.0.1', resolve));
-    standIn.port = (standIn.server.address() as AddressInfo).port;
+    standIn.http = await AwsStandInServer.start((request, res) => standIn.handle(request, res));
     return standIn;
   }
 
   /** The endpoint for `AWS_ENDPOINT_URL_SECRETS_MANAGER` or a client's `endpoint`. */
   get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.http?.endpoint ?? '';
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.http?.close();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const key = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
-    if (key) this.accessKeyIds.push(key);
+  private handle(request: StandInRequest, res: ServerResponse): void {
+    if (request.accessKeyId) this.accessKeyIds.push(request.accessKeyId);
     const send = (status: number, body: unknown) =>
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() }).end(JSON.stringify(body));
-    const target = String(req.headers['x-amz-target'] ?? '');
+    const target = String(request.headers['x-amz-target'] ?? '');
     if (target !== 'secretsmanager.GetSecretValue') {
       send(400, { __type: 'UnknownOperationException', message: `${target} is not supported by this stand-in.` });
       return;
     }
     let secretId = '';
     try {
-      secretId = String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { SecretId?: unknown }).SecretId ?? '');
+      secretId = String((JSON.parse(request.body.toString('utf8')) as { SecretId?: unknown }).SecretId ?? '');
     } catch {
       send(400, { __type: 'SerializationException', message: 'The request body is not JSON.' });
       return;

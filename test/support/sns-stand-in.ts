@@ -17,8 +17,8 @@
  * request's access key id is kept (`accessKeyIds`), so a test can tell which credentials a client used.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { AwsStandInServer, type StandInRequest } from './aws-stand-in-server';
 
 /** SNS's size limit for one message, and for all the messages of one batch together. */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
@@ -73,26 +73,23 @@ export class SnsStandIn {
   readonly actions: string[] = [];
   /** The access key id of every signed request, in order. */
   readonly accessKeyIds: string[] = [];
-  private readonly server: Server;
   private readonly topics: Set<string>;
-  private port = 0;
+  private http: AwsStandInServer | null = null;
 
   private constructor(options: SnsStandInOptions) {
     this.topics = new Set(options.topicArns);
-    this.server = createServer((req, res) => void this.handle(req, res));
   }
 
   /** Starts a stand-in on a free port of 127.0.0.1. */
   static async start(options: SnsStandInOptions): Promise<SnsStandIn> {
     const standIn = new SnsStandIn(options);
-    await new Promise<void>((resolve) => standIn.server.listen(0, '127.0.0.1', resolve));
-    standIn.port = (standIn.server.address() as AddressInfo).port;
+    standIn.http = await AwsStandInServer.start((request, res) => standIn.handle(request, res));
     return standIn;
   }
 
   /** The endpoint for `AWS_ENDPOINT_URL_SNS` or a client's `endpoint`. */
   get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.http?.endpoint ?? '';
   }
 
   /** Messages accepted whose `event` attribute is `type`. */
@@ -101,18 +98,14 @@ export class SnsStandIn {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.http?.close();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  private handle(request: StandInRequest, res: ServerResponse): void {
+    const params = new URLSearchParams(request.body.toString('utf8'));
     const action = params.get('Action') ?? '';
     this.actions.push(action);
-    const key = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
-    if (key) this.accessKeyIds.push(key);
+    if (request.accessKeyId) this.accessKeyIds.push(request.accessKeyId);
     try {
       const xml = this.answer(action, params);
       res.writeHead(200, { 'content-type': 'text/xml' }).end(xml);
