@@ -18,6 +18,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { PARTITION_KEY, SUMMARY_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-schema';
 import { SCHEDULE_PERIOD_SECONDS } from '../lambdas/handlers/sweeper-job';
+import { LIMITS } from '../lambdas/core/model';
 import { HeartbeatAlarms } from './heartbeat-alarms';
 import { HeartbeatApi } from './heartbeat-api';
 import { HeartbeatFunction } from './heartbeat-function';
@@ -30,9 +31,6 @@ export const DEFAULT_SWEEP_EVERY_SECONDS = 15;
 
 /** Seconds the last sweep of an invocation may run past the schedule period before the timeout. */
 const SWEEP_BUDGET_SECONDS = 60;
-
-/** Longest deadline a device can have (interval 86400 s + grace 86400 s), in days. */
-const LONGEST_DEADLINE_DAYS = 2;
 
 /** The front door of device traffic: an API Gateway HTTP API, or Lambda function URLs. */
 export type FrontDoor = 'httpApi' | 'functionUrl';
@@ -56,7 +54,8 @@ export interface HeartbeatMonitorProps {
 
   /**
    * Days a device may stay silent before its record is reclaimed (DynamoDB TTL, refreshed by every
-   * beat). More than 2, so that a silent device always alerts before it can disappear.
+   * `ok` beat; a device that is down or never beat has none). At least 3, a day more than the longest
+   * deadline, so that a silent device always alerts before it can disappear.
    * @default 30
    */
   readonly retentionDays?: number;
@@ -408,7 +407,7 @@ function resolveSettings(props: HeartbeatMonitorProps) {
     defaultIntervalSeconds: integerProp('defaultIntervalSeconds', props.defaultIntervalSeconds ?? 60, 5, 86_400),
     defaultGraceSeconds:
       props.defaultGraceSeconds === undefined ? undefined : integerProp('defaultGraceSeconds', props.defaultGraceSeconds, 0, 86_400),
-    retentionDays: integerProp('retentionDays', props.retentionDays ?? 30, LONGEST_DEADLINE_DAYS + 1, 3650),
+    retentionDays: integerProp('retentionDays', props.retentionDays ?? LIMITS.defaultRetentionDays, LIMITS.minRetentionDays, LIMITS.maxRetentionDays),
     sweepSegments: integerProp('sweepSegments', props.sweepSegments ?? 4, 1, 1000),
     stormThreshold: integerProp('stormThreshold', props.stormThreshold ?? 25, 0, 1_000_000),
     throttleRateLimit: numberProp('throttleRateLimit', props.throttleRateLimit ?? 1000),

@@ -62,7 +62,11 @@ export function newDevice(deviceId: string, settings: MonitorSettings): DeviceRe
   };
 }
 
-/** The record after an operator's change at `now`. Resuming starts a new deadline from `now`. */
+/**
+ * The record after an operator's change at `now`. Resuming starts a new deadline from `now`, and
+ * forgets an outage that was never announced: nothing that happened while paused is announced. An
+ * outage announced before the pause stays open, so its recovery is still announced.
+ */
 export function applyPatch(previous: DeviceRecord, patch: DevicePatchBody, now: number, settings: MonitorSettings): DeviceRecord {
   const intervalSeconds = patch.interval ?? previous.intervalSeconds;
   const explicitGraceSeconds = patch.grace === undefined ? previous.explicitGraceSeconds : (patch.grace ?? settings.defaultGraceSeconds);
@@ -76,7 +80,7 @@ export function applyPatch(previous: DeviceRecord, patch: DevicePatchBody, now: 
       deadline = previous.lastSeen + spanMs;
     }
   }
-  return {
+  const next: DeviceRecord = {
     ...previous,
     intervalSeconds,
     explicitGraceSeconds,
@@ -84,6 +88,19 @@ export function applyPatch(previous: DeviceRecord, patch: DevicePatchBody, now: 
     paused,
     deadline,
   };
+  // A sweep that still holds the lease may be publishing this outage's down right now: keep it then.
+  const leaseLive = previous.lease !== null && previous.lease.until > now;
+  if (resumed && previous.downSince !== null && !previous.downAlerted && !leaseLive) {
+    return {
+      ...next,
+      state: previous.lastSeen === null ? 'new' : 'up',
+      downSince: null,
+      downReason: null,
+      recoveredAt: null,
+      unsettledFailAt: null,
+    };
+  }
+  return next;
 }
 
 /** The body of `GET /v1/health`. */

@@ -57,6 +57,14 @@ export function graceSeconds(device: Pick<DeviceRecord, 'intervalSeconds' | 'exp
   return device.explicitGraceSeconds ?? device.intervalSeconds;
 }
 
+/**
+ * Whether the store may reclaim this record once the retention period passes: never while an outage
+ * is open (its recovery must still be announced) nor before the first beat (a registered device).
+ */
+export function expiresByRetention(device: Pick<DeviceRecord, 'lastSeen' | 'downSince'>): boolean {
+  return device.lastSeen !== null && device.downSince === null;
+}
+
 /** The status a user sees. */
 export function statusOf(device: Pick<DeviceRecord, 'state' | 'paused'>): DeviceStatus {
   return device.paused ? 'paused' : device.state;
@@ -67,19 +75,28 @@ export function incidentId(deviceId: string, downSince: number): string {
   return `${deviceId}:${new Date(downSince).toISOString()}`;
 }
 
+const MAX_INTERVAL_SECONDS = 86_400;
+const MAX_GRACE_SECONDS = 86_400;
+
 /** Limits and defaults of the contract. */
 export const LIMITS = {
   deviceIdPattern: /^[A-Za-z0-9._:-]{1,128}$/,
   groupPattern: /^[A-Za-z0-9._:-]{1,64}$/,
   minIntervalSeconds: 5,
-  maxIntervalSeconds: 86_400,
+  maxIntervalSeconds: MAX_INTERVAL_SECONDS,
   minGraceSeconds: 0,
-  maxGraceSeconds: 86_400,
+  maxGraceSeconds: MAX_GRACE_SECONDS,
   maxBodyBytes: 4096,
   maxMessageChars: 256,
   maxMetaBytes: 1024,
   defaultIntervalSeconds: 60,
   defaultRetentionDays: 30,
+  /**
+   * Shortest retention anywhere: a day more than the longest deadline (interval + grace, 2 days), so a
+   * silent device always turns down, which removes its TTL, before the TTL can reclaim it.
+   */
+  minRetentionDays: Math.ceil((MAX_INTERVAL_SECONDS + MAX_GRACE_SECONDS) / 86_400) + 1,
+  maxRetentionDays: 3650,
   defaultStormThreshold: 25,
 } as const;
 

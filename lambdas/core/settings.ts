@@ -45,7 +45,7 @@ export function monitorSettings(raw: RawMonitorSettings, names: Record<keyof Raw
       grace === undefined || grace.trim() === ''
         ? null
         : integerSetting(names.defaultGraceSeconds, grace, { min: LIMITS.minGraceSeconds, max: LIMITS.maxGraceSeconds }, 0),
-    retentionDays: integerSetting(names.retentionDays, raw.retentionDays, { min: 1, max: 3650 }, DEFAULT_SETTINGS.retentionDays),
+    retentionDays: integerSetting(names.retentionDays, raw.retentionDays, { min: LIMITS.minRetentionDays, max: LIMITS.maxRetentionDays }, DEFAULT_SETTINGS.retentionDays),
     stormThreshold: integerSetting(names.stormThreshold, raw.stormThreshold, { min: 0, max: 1_000_000 }, DEFAULT_SETTINGS.stormThreshold),
   };
 }

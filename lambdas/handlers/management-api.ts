@@ -46,7 +46,9 @@ function parseQuery(event: HttpEvent): { ok: true; query: DeviceQuery } | { ok: 
   for (const key of Object.keys(params)) {
     if (!QUERY_KEYS.includes(key)) return { ok: false, message: `Unknown query parameter "${key}"; allowed: ${QUERY_KEYS.join(', ')}.` };
   }
-  const { status, group, limit, cursor } = params;
+  // An empty value (`?status=&cursor=`, as the contract writes the route) means "not given".
+  const given = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
+  const [status, group, limit, cursor] = [given(params.status), given(params.group), given(params.limit), given(params.cursor)];
   if (status !== undefined && !STATUSES.has(status)) return { ok: false, message: '"status" must be one of new, up, down, paused.' };
   if (group !== undefined && !isValidGroup(group)) return { ok: false, message: '"group" must be 1-64 characters of A-Z a-z 0-9 . _ : -' };
   let pageSize = 100;

@@ -107,7 +107,7 @@ export class LocalHttpServer {
       const tooBig = error.code === 'HPE_HEADER_OVERFLOW';
       const body = JSON.stringify({
         error: tooBig
-          ? { code: 'payload_too_large', message: 'Request headers must be at most 16 KB.' }
+          ? { code: 'headers_too_large', message: 'Request headers must be at most 16 KB.' }
           : { code: 'invalid_request', message: 'The request is not valid HTTP/1.1; check the request line, headers and body framing.' },
       });
       socket.end(

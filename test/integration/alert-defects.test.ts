@@ -2,6 +2,7 @@
  * The defects of issue 9, each as the timeline that showed it, against DynamoDB Local. Every test
  * here is named after its defect and failed on the code before the fix.
  */
+import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,9 @@ import { FleetManager } from '../../lambdas/core/management';
 import { DEFAULT_SETTINGS, type AlertLease, type DeviceRecord, type MonitorSettings } from '../../lambdas/core/model';
 import { silentLogger, type AlertPublisher, type DeviceStore } from '../../lambdas/core/ports';
 import { Sweeper } from '../../lambdas/core/sweep';
+import { createManagementApi, trustIamAuthorizer } from '../../lambdas/handlers/management-api';
 import { createTestTable, type TestTable } from '../support/dynamodb';
+import { httpEvent } from '../support/events';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
 import { answerPublishBatch } from '../support/sns-limits';
 
@@ -42,6 +45,12 @@ function setup(table: TestTable, overrides: Partial<MonitorSettings> = {}, store
       { segments: options.segments ?? 1, writeConcurrency: options.writeConcurrency ?? 8 },
     );
   return { clock, store, publisher, recorder, manager, sweeper, settings };
+}
+
+/** The stored item as DynamoDB holds it (to see attributes the record type does not show, like the TTL). */
+async function rawItem(table: TestTable, deviceId: string) {
+  const result = await table.client.send(new GetItemCommand({ TableName: table.tableName, Key: { pk: { S: deviceId } }, ConsistentRead: true }));
+  return result.Item ?? null;
 }
 
 const mine = (alerts: readonly Alert[], deviceId: string) => alerts.filter((a) => a.type !== 'fleet.down' && a.deviceId === deviceId);
@@ -215,7 +224,222 @@ describe('issue 9 defects', () => {
     });
   });
 
+  describe('defect 3', () => {
+    it('beats sent while paused raise no alerts after resume', async () => {
+      // Prepare: a beating device is paused; it reports fail, then ok, while muted.
+      const { clock, publisher, recorder, manager, sweeper } = setup(table);
+      await recorder.record('d3-paused', { interval: 5, grace: 0 });
+      await manager.configure('d3-paused', { paused: true });
+      clock.advance(1_000);
+      await recorder.record('d3-paused', { status: 'fail', message: 'while muted' });
+      clock.advance(1_000);
+      await recorder.record('d3-paused', {});
+      await sweeper().sweep();
+
+      // Act: resume, and sweep before the new deadline.
+      clock.advance(1_000);
+      const resumed = await manager.configure('d3-paused', { paused: false });
+      await sweeper().sweep();
+      clock.advance(4_000);
+      await sweeper().sweep();
+
+      // Assess: nothing about the muted episode; the device is simply up again.
+      expect(mine(publisher.alerts, 'd3-paused')).toEqual([]);
+      expect(resumed.device).toMatchObject({ status: 'up', downSince: null });
+    });
+
+    it('a fail beat while paused is not announced after the resume; the next fail is', async () => {
+      // Prepare
+      const { clock, publisher, recorder, manager, sweeper } = setup(table);
+      await recorder.record('d3-fail-paused', { interval: 60 });
+      await manager.configure('d3-fail-paused', { paused: true });
+      await recorder.record('d3-fail-paused', { status: 'fail' });
+
+      // Act
+      clock.advance(1_000);
+      await manager.configure('d3-fail-paused', { paused: false });
+      await sweeper().sweep();
+      clock.advance(1_000);
+      await recorder.record('d3-fail-paused', { status: 'fail' });
+      await sweeper().sweep();
+
+      // Assess: one down, for the fail after the resume.
+      expect(mine(publisher.alerts, 'd3-fail-paused')).toEqual([
+        expect.objectContaining({ type: 'device.down', reason: 'fail', incidentId: `d3-fail-paused:${new Date(T0 + 2_000).toISOString()}` }),
+      ]);
+    });
+
+    it('an outage announced before a pause stays open and its recovery is announced after the resume', async () => {
+      // Prepare: down and announced, then paused; it recovers while paused.
+      const { clock, publisher, recorder, manager, sweeper } = setup(table);
+      await recorder.record('d3-announced', { interval: 5, grace: 0 });
+      clock.advance(6_000);
+      await sweeper().sweep();
+      await manager.configure('d3-announced', { paused: true });
+      clock.advance(10_000);
+      await recorder.record('d3-announced', {});
+      await sweeper().sweep();
+      const whilePaused = mine(publisher.alerts, 'd3-announced').length;
+
+      // Act
+      await manager.configure('d3-announced', { paused: false });
+      await sweeper().sweep();
+
+      // Assess
+      expect(whilePaused).toBe(1);
+      expect(mine(publisher.alerts, 'd3-announced').map((a) => a.type)).toEqual(['device.down', 'device.up']);
+    });
+  });
+
+  describe('defect 4', () => {
+    it('retention never deletes a device that is down: its TTL is removed while the outage is open, and restored on recovery', async () => {
+      // Prepare
+      const { clock, recorder, sweeper, settings } = setup(table);
+      await recorder.record('d4-down', { interval: 5, grace: 0 });
+      await recorder.record('d4-fail', { interval: 5, grace: 0 });
+      clock.advance(6_000);
+
+      // Act: one times out, the other reports fail.
+      await sweeper().sweep();
+      await recorder.record('d4-fail', { status: 'fail' });
+      const whileDown = [await rawItem(table, 'd4-down'), await rawItem(table, 'd4-fail')];
+      clock.advance(1_000);
+      await recorder.record('d4-down', {});
+
+      // Assess
+      expect(whileDown.map((item) => item?.ttl)).toEqual([undefined, undefined]);
+      expect((await rawItem(table, 'd4-down'))?.ttl?.N).toBe(String(Math.floor(clock.now() / 1000) + settings.retentionDays * 86_400));
+    });
+
+    it('retention never deletes a registered device that never beat; its first beat starts the TTL', async () => {
+      // Prepare
+      const { clock, recorder, manager } = setup(table);
+
+      // Act
+      await manager.configure('d4-new', { group: 'plant-a', interval: 300 });
+      const registered = await rawItem(table, 'd4-new');
+      await manager.configure('d4-new', { grace: 30 });
+      const changed = await rawItem(table, 'd4-new');
+      clock.advance(1_000);
+      await recorder.record('d4-new', {});
+
+      // Assess
+      expect(registered?.ttl).toBeUndefined();
+      expect(changed?.ttl).toBeUndefined();
+      expect((await rawItem(table, 'd4-new'))?.ttl?.N).toBe(String(Math.floor(clock.now() / 1000) + DEFAULT_SETTINGS.retentionDays * 86_400));
+    });
+  });
+
+  describe('defect 6', () => {
+    it('changing the default grace keeps the stored deadline, the 200 answer and GET in agreement', async () => {
+      // Prepare: a device beats under the old default (grace follows the interval: 60 + 60 s).
+      const clock = new FakeClock(T0);
+      const store = table.store();
+      const before = new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger });
+      await before.record('d6-default', {});
+      // ...then the deployment's default grace becomes 10 s.
+      const settings = { ...DEFAULT_SETTINGS, defaultGraceSeconds: 10 };
+      const after = new HeartbeatRecorder({ store, clock, settings, logger: silentLogger });
+      clock.advance(30_000);
+
+      // Act
+      const answer = await after.record('d6-default', {});
+      const shown = await new FleetManager({ store, clock, settings }).get('d6-default');
+
+      // Assess
+      expect(answer.deadline).toBe(clock.now() + 70_000);
+      expect(shown?.deadline).toBe(new Date(answer.deadline).toISOString());
+      expect(shown?.grace).toBe(10);
+    });
+  });
+
+  describe('defect 7', () => {
+    it('a filtered device list reads a bounded amount per request and returns a partial page with a cursor', async () => {
+      // Prepare: 250 devices, 3 of them down; a list request may evaluate 100 items.
+      const t = await createTestTable();
+      try {
+        let scans = 0;
+        const store = t.store({ listReadBudget: 100, onCapacity: (operation) => (operation === 'listDevices' ? scans++ : undefined) });
+        const { clock, recorder } = setup(t, {}, store);
+        for (let i = 0; i < 250; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => recorder.record(`l-${String(i + j).padStart(3, '0')}`, {})));
+        for (const id of ['l-010', 'l-120', 'l-240']) await recorder.record(id, { status: 'fail' });
+        const manager = new FleetManager({ store, clock, settings: DEFAULT_SETTINGS });
+
+        // Act: follow the cursors to the end, counting scan requests per list request.
+        const found: string[] = [];
+        const perRequest: number[] = [];
+        let cursor: string | undefined;
+        let requests = 0;
+        do {
+          scans = 0;
+          const page = await manager.list({ status: 'down', limit: 50, ...(cursor ? { cursor } : {}) });
+          perRequest.push(scans);
+          found.push(...page.devices.map((d) => d.deviceId));
+          cursor = page.cursor ?? undefined;
+        } while (cursor && ++requests < 20);
+
+        // Assess: each request read at most one bounded scan page; together they found all three.
+        expect(Math.max(...perRequest)).toBe(1);
+        expect(perRequest.length).toBeGreaterThanOrEqual(3);
+        expect(found.sort()).toEqual(['l-010', 'l-120', 'l-240']);
+      } finally {
+        await t.drop();
+      }
+    });
+  });
+
   describe('also fixed', () => {
+    it('the out-of-order fallback write never recreates a deleted device as an item with no TTL', async () => {
+      // Prepare: a newer beat is stored; an older one is in flight; the operator deletes the device
+      // between the older beat's refused write and its fallback.
+      const t = await createTestTable();
+      try {
+        const real = t.client;
+        let deleteOnRefusal = false;
+        const client = {
+          send: async (command: Parameters<DynamoDBClient['send']>[0]) => {
+            try {
+              return await real.send(command);
+            } catch (error) {
+              if (deleteOnRefusal && error instanceof ConditionalCheckFailedException) {
+                deleteOnRefusal = false;
+                await real.send(new DeleteItemCommand({ TableName: t.tableName, Key: { pk: { S: 'stale-1' } } }));
+              }
+              throw error;
+            }
+          },
+        } as unknown as DynamoDBClient;
+        const store = new DynamoDbDeviceStore({ client, tableName: t.tableName });
+        const clock = new FakeClock(T0 + 5_000);
+        await new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger }).record('stale-1', {});
+        clock.set(T0 + 4_000);
+        deleteOnRefusal = true;
+
+        // Act
+        await new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger }).record('stale-1', {});
+
+        // Assess: whatever is stored is a whole device with a TTL, never a bare counter.
+        const item = await rawItem(t, 'stale-1');
+        expect(item === null || (item.ttl !== undefined && item.dl !== undefined && item.st !== undefined)).toBe(true);
+      } finally {
+        await t.drop();
+      }
+    });
+
+    it('empty query values (?status=&cursor=) are taken as absent, as the contract shows them', async () => {
+      // Prepare
+      const { recorder, store, clock } = setup(table);
+      await recorder.record('empty-query-1', {});
+      const handler = createManagementApi({ manager: new FleetManager({ store, clock, settings: DEFAULT_SETTINGS }), authorize: trustIamAuthorizer, logger: silentLogger });
+
+      // Act
+      const result = await handler(httpEvent({ method: 'GET', path: '/v1/devices', iam: true, query: { status: '', group: '', limit: '', cursor: '' } }));
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(JSON.parse(result.body ?? '{}')).toHaveProperty('devices');
+    });
+
     it('a lease shorter than a sweep causes double publishes: the lease lasts as long as the sweep may run', async () => {
       // Prepare: sweep A publishes slowly (130 s, longer than the old fixed 120 s lease); sweep B runs meanwhile.
       const { clock, publisher, recorder, sweeper } = setup(table);

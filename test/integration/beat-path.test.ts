@@ -43,7 +43,7 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
     expect(previous?.downSince).toBe(t0 + 1000);
   });
 
-  it('stores what the core rule applyBeat computes, for any sequence of beats', async () => {
+  it('stores what the core rule applyBeat computes, for any sequence of beats, also when the deployment changes its defaults between beats', async () => {
     const store = table.store();
     const bodyArb: fc.Arbitrary<BeatBody> = fc.record(
       {
@@ -56,17 +56,18 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
     );
     const settingsArb: fc.Arbitrary<MonitorSettings> = fc.record({
       defaultIntervalSeconds: fc.integer({ min: 5, max: 600 }),
-      defaultGraceSeconds: fc.option(fc.integer({ min: 0, max: 600 }), { nil: null }),
+      defaultGraceSeconds: fc.option(fc.integer({ min: 0, max: 600 }), { nil: null, freq: 2 }),
       retentionDays: fc.constant(30),
       stormThreshold: fc.constant(25),
     });
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(settingsArb, fc.array(bodyArb, { minLength: 1, maxLength: 6 }), async (settings, bodies) => {
+      // Each beat is planned under its own settings: a redeploy may change the default interval or grace.
+      fc.asyncProperty(fc.array(fc.tuple(settingsArb, bodyArb), { minLength: 1, maxLength: 6 }), async (beats) => {
         const deviceId = `prop-${run++}`;
         let expected = null;
         let t = Date.parse('2026-11-25T10:00:00.000Z');
-        for (const body of bodies) {
+        for (const [settings, body] of beats) {
           t += 1234;
           const beat = planBeat(deviceId, body, t, settings);
           const previous = await store.recordBeat(beat);
@@ -75,7 +76,11 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
         }
         expect(await store.getDevice(deviceId)).toEqual(expected);
       }),
-      { numRuns: 40 },
+      {
+        numRuns: 60,
+        // The redeploy that once made the store and the core disagree: a default grace appears.
+        examples: [[[[{ ...DEFAULT_SETTINGS, defaultGraceSeconds: null }, {}], [{ ...DEFAULT_SETTINGS, defaultGraceSeconds: 10 }, {}]]]],
+      },
     );
   });
 

@@ -120,7 +120,12 @@ export const SWEEP_PROJECTION = [
 
 /** The opaque cursor that continues a listing after `last`. */
 export function encodeCursor(last: DeviceRecord): string {
-  return Buffer.from(JSON.stringify({ k: last.deviceId }), 'utf8').toString('base64url');
+  return encodeCursorKey(last.deviceId);
+}
+
+/** The opaque cursor that continues a listing after the item with key `key` (returned or only read). */
+export function encodeCursorKey(key: string): string {
+  return Buffer.from(JSON.stringify({ k: key }), 'utf8').toString('base64url');
 }
 
 /** The start key a cursor stands for; throws InvalidCursorError for anything this service did not issue. */

@@ -10,15 +10,28 @@ import {
   GetItemCommand,
   ScanCommand,
   UpdateItemCommand,
+  type AttributeValue,
   type ConsumedCapacity,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { AlertLease, DeviceRecord } from '../../core/model';
+import { expiresByRetention, type AlertLease, type DeviceRecord } from '../../core/model';
 import type { BeatWrite, DeviceQuery, DeviceStore, FleetSummary, SettleOutcome } from '../../core/ports';
 import { beatUpdate } from './beat-update';
-import { decodeCursor, encodeCursor, num, recordFromItem, stampItemFormat, str, SWEEP_PROJECTION } from './device-item';
+import { decodeCursor, encodeCursor, encodeCursorKey, num, recordFromItem, stampItemFormat, str, SWEEP_PROJECTION } from './device-item';
 import { ATTR, PARTITION_KEY, RESERVED_KEY_PREFIX, SUMMARY_KEY } from './table-schema';
 import { n, s, UpdateBuilder, type Item } from './update-builder';
+
+/** A condition that `attribute` still holds `value` (absent when null). */
+function unchanged(u: UpdateBuilder, attribute: string, value: AttributeValue | null): string {
+  return value === null ? `attribute_not_exists(${u.name(attribute)})` : `${u.name(attribute)} = ${u.value(value)}`;
+}
+
+/** A condition that the outage starting at `downSince` is still announced, or still not, as it was read. */
+function announcedAsRead(u: UpdateBuilder, downSince: number, announced: boolean): string {
+  const na = u.name(ATTR.alertedDownSince);
+  const ds = u.value(n(downSince));
+  return announced ? `${na} = ${ds}` : `(attribute_not_exists(${na}) OR ${na} <> ${ds})`;
+}
 
 /** Read and write units one request consumed. */
 export interface CapacityUnits {
@@ -47,6 +60,11 @@ export interface DynamoDbDeviceStoreOptions {
   readonly configureAttempts?: number;
   /** Items per scan request of a sweep (DynamoDB's 1 MB page when unset); tests use small pages. */
   readonly scanPageLimit?: number;
+  /**
+   * Items one list request may read, matching or not (default 2,000: a few hundred ms of scanning).
+   * A filter that matches few devices returns a partial page and a cursor rather than scanning on.
+   */
+  readonly listReadBudget?: number;
 }
 
 export class DynamoDbDeviceStore implements DeviceStore {
@@ -55,6 +73,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
   private readonly onCapacity: DynamoDbDeviceStoreOptions['onCapacity'];
   private readonly configureAttempts: number;
   private readonly scanPageLimit: number | undefined;
+  private readonly listReadBudget: number;
 
   constructor(options: DynamoDbDeviceStoreOptions) {
     this.client = options.client;
@@ -62,6 +81,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
     this.onCapacity = options.onCapacity;
     this.configureAttempts = options.configureAttempts ?? 5;
     this.scanPageLimit = options.scanPageLimit;
+    this.listReadBudget = options.listReadBudget ?? 2000;
   }
 
   private capacity(): { ReturnConsumedCapacity?: 'TOTAL' } {
@@ -101,41 +121,72 @@ export class DynamoDbDeviceStore implements DeviceStore {
   }
 
   async recordBeat(beat: BeatWrite): Promise<DeviceRecord | null> {
-    const { update: u, condition: newest } = beatUpdate(beat);
+    // Nearly every beat is the first write. A refusal hands back the record it saw (no read unit),
+    // which says which of the two rare cases this is; each is retried as a compare-and-set.
+    let storedIntervalMs: number | undefined;
+    for (let attempt = 1; attempt <= this.configureAttempts; attempt++) {
+      const { update: u, condition } = beatUpdate(beat, storedIntervalMs);
+      let seen: Item | undefined;
+      try {
+        const result = await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: this.key(beat.deviceId),
+            UpdateExpression: u.expression(),
+            ConditionExpression: condition,
+            ExpressionAttributeNames: u.names,
+            ExpressionAttributeValues: u.values,
+            // The previous record tells the core what changed (first beat, recovery) without a read.
+            ReturnValues: 'ALL_OLD',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            ...this.capacity(),
+          }),
+        );
+        this.report('recordBeat', result.ConsumedCapacity);
+        return result.Attributes && Object.keys(result.Attributes).length > 0 ? recordFromItem(result.Attributes) : null;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        seen = error.Item;
+      }
+      const lastSeen = seen ? num(seen, ATTR.lastSeen) : null;
+      if (seen && lastSeen !== null && lastSeen > beat.receivedAt) {
+        // A newer beat is recorded already (beats raced): this one only counts, and only on the
+        // device it was refused by; if that was deleted meanwhile, the beat is recorded afresh.
+        const counted = await this.countStaleBeat(beat);
+        if (counted) return counted;
+        storedIntervalMs = undefined;
+        continue;
+      }
+      // The cached span is stale (a default grace was set since): write the timing outright.
+      storedIntervalMs = seen ? (num(seen, ATTR.intervalMs) ?? undefined) : undefined;
+    }
+    throw new Error(`device ${beat.deviceId} kept changing while a beat was being recorded`);
+  }
+
+  /** Counts a beat older than the one recorded, if the device is still there (it may have been deleted); returns the record before. */
+  private async countStaleBeat(beat: BeatWrite): Promise<DeviceRecord | null> {
+    const u = stampItemFormat(new UpdateBuilder().add(ATTR.beats, n(1)));
+    const ls = u.name(ATTR.lastSeen);
     try {
-      const result = await this.client.send(
+      const counted = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: this.key(beat.deviceId),
           UpdateExpression: u.expression(),
-          ConditionExpression: newest,
+          // lastSeen only grows, so this holds unless the device was deleted since the refusal.
+          ConditionExpression: `${ls} > ${u.value(n(beat.receivedAt))}`,
           ExpressionAttributeNames: u.names,
           ExpressionAttributeValues: u.values,
-          // The previous record tells the core what changed (first beat, recovery) without a read.
           ReturnValues: 'ALL_OLD',
           ...this.capacity(),
         }),
       );
-      this.report('recordBeat', result.ConsumedCapacity);
-      return result.Attributes && Object.keys(result.Attributes).length > 0 ? recordFromItem(result.Attributes) : null;
+      this.report('recordBeat', counted.ConsumedCapacity);
+      return counted.Attributes ? recordFromItem(counted.Attributes) : null;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error instanceof ConditionalCheckFailedException) return null;
+      throw error;
     }
-    // A newer beat is recorded already (rare: a race): this one only counts.
-    const count = stampItemFormat(new UpdateBuilder().add(ATTR.beats, n(1)));
-    const counted = await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: this.key(beat.deviceId),
-        UpdateExpression: count.expression(),
-        ExpressionAttributeNames: count.names,
-        ExpressionAttributeValues: count.values,
-        ReturnValues: 'ALL_OLD',
-        ...this.capacity(),
-      }),
-    );
-    this.report('recordBeat', counted.ConsumedCapacity);
-    return counted.Attributes ? recordFromItem(counted.Attributes) : null;
   }
 
   async *scanSegment(segment: number, totalSegments: number): AsyncIterable<readonly DeviceRecord[]> {
@@ -174,6 +225,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
     u.set(ATTR.leaseUntil, u.value(n(lease.until)));
     u.set(ATTR.leaseOwner, u.value(s(lease.owner)));
     u.remove(ATTR.recoveredAt).remove(ATTR.alertedDownSince).remove(ATTR.unsettledFailAt);
+    u.remove(ATTR.ttl); // an open outage is never reclaimed by retention; the recovering beat sets it again
     const condition =
       `${u.name(ATTR.state)} = ${u.value(s('up'))} AND ${u.name(ATTR.deadline)} < ${u.value(n(now))}` +
       ` AND attribute_not_exists(${u.name(ATTR.paused)}) AND attribute_not_exists(${u.name(ATTR.downSince)})`;
@@ -237,7 +289,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
       const previous = await this.getDevice(deviceId);
       const next = apply(previous);
       const u = new UpdateBuilder();
-      if (previous === null) u.set(ATTR.state, u.value(s(next.state)));
+      if (previous === null || next.state !== previous.state) u.set(ATTR.state, u.value(s(next.state)));
       u.set(ATTR.intervalMs, u.value(n(next.intervalSeconds * 1000)));
       const graceMs = (next.explicitGraceSeconds ?? next.intervalSeconds) * 1000;
       if (next.explicitGraceSeconds === null) u.remove(ATTR.explicitGraceMs);
@@ -248,15 +300,26 @@ export class DynamoDbDeviceStore implements DeviceStore {
       else u.set(ATTR.group, u.value(s(next.group)));
       if (next.paused) u.set(ATTR.paused, u.value({ BOOL: true }));
       else u.remove(ATTR.paused);
-      u.set(ATTR.ttl, u.value(n(expiresAtSeconds)));
-      // Optimistic concurrency: the beat count is the version, since beats are what move the deadline.
+      // A resume forgets an outage never announced (see applyPatch).
+      const forgetsOutage = previous !== null && previous.downSince !== null && next.downSince === null;
+      if (forgetsOutage) {
+        for (const attribute of [ATTR.downSince, ATTR.downReason, ATTR.alertedDownSince, ATTR.recoveredAt, ATTR.unsettledFailAt]) u.remove(attribute);
+      }
+      // Retention never reclaims a device that is down or has never beaten.
+      if (expiresByRetention(next)) u.set(ATTR.ttl, u.value(n(expiresAtSeconds)));
+      else u.remove(ATTR.ttl);
+      // Optimistic concurrency: the beat count is the version, since beats are what move the deadline;
+      // and the outage and its lease as read, since the sweep writes those.
       const bc = () => u.name(ATTR.beats);
       const condition =
         previous === null
           ? `attribute_not_exists(${u.name(PARTITION_KEY)})`
-          : previous.beats === 0
-            ? `attribute_exists(${u.name(PARTITION_KEY)}) AND attribute_not_exists(${bc()})`
-            : `${bc()} = ${u.value(n(previous.beats))}`;
+          : [
+              previous.beats === 0 ? `attribute_exists(${u.name(PARTITION_KEY)}) AND attribute_not_exists(${bc()})` : `${bc()} = ${u.value(n(previous.beats))}`,
+              unchanged(u, ATTR.downSince, previous.downSince === null ? null : n(previous.downSince)),
+              unchanged(u, ATTR.leaseOwner, previous.lease === null ? null : s(previous.lease.owner)),
+              ...(previous.downSince === null ? [] : [announcedAsRead(u, previous.downSince, previous.downAlerted)]),
+            ].join(' AND ');
       const written = await this.conditionalUpdate('configureDevice', deviceId, u, condition);
       if (written) return { device: written, created: previous === null };
     }
@@ -300,7 +363,9 @@ export class DynamoDbDeviceStore implements DeviceStore {
     }
     let startKey = query.cursor ? decodeCursor(query.cursor) : undefined;
     const devices: DeviceRecord[] = [];
+    let budget = this.listReadBudget;
     for (;;) {
+      // DynamoDB's Limit counts items read, before the filter: it is what bounds the work per request.
       const page = await this.client.send(
         new ScanCommand({
           TableName: this.tableName,
@@ -308,17 +373,21 @@ export class DynamoDbDeviceStore implements DeviceStore {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ExclusiveStartKey: startKey,
-          Limit: Math.max(query.limit, 100),
+          Limit: Math.min(Math.max(query.limit, 100), budget),
           ...this.capacity(),
         }),
       );
       this.report('listDevices', page.ConsumedCapacity);
+      budget -= page.ScannedCount ?? 0;
       for (const item of page.Items ?? []) {
         if (devices.length === query.limit) return { devices, cursor: encodeCursor(devices[devices.length - 1] as DeviceRecord) };
         devices.push(recordFromItem(item));
       }
       if (!page.LastEvaluatedKey) return { devices, cursor: null };
       if (devices.length === query.limit) return { devices, cursor: encodeCursor(devices[devices.length - 1] as DeviceRecord) };
+      const lastKey = str(page.LastEvaluatedKey, PARTITION_KEY);
+      // Out of budget: a partial (maybe empty) page, and a cursor from where the reading stopped.
+      if (budget <= 0 && lastKey !== null) return { devices, cursor: encodeCursorKey(lastKey) };
       startKey = page.LastEvaluatedKey;
     }
   }

@@ -134,6 +134,27 @@ describe('LocalHttpServer', () => {
     expect(Buffer.from(received.at(-1)?.body ?? '', 'base64').length).toBe(BODY_BYTES_KEPT);
   });
 
+  it('answers headers over 16 KB with 431 and its own code, not payload_too_large (that is the body)', async () => {
+    // Prepare
+    serveStubs();
+    const { Socket } = await import('node:net');
+    const socket = new Socket();
+    const port = Number(new URL(base).port);
+
+    // Act
+    const raw = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+      socket.connect(port, '127.0.0.1', () => socket.end(`GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(20_000)}\r\n\r\n`));
+    });
+
+    // Assess
+    expect(raw.startsWith('HTTP/1.1 431 ')).toBe(true);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'headers_too_large', message: 'Request headers must be at most 16 KB.' } });
+  });
+
   it('fails with one line naming the port and the flag when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
