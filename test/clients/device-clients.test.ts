@@ -193,6 +193,20 @@ function describeClient(client: DeviceClient, build?: { readonly title: string; 
       expect(await device(deviceId)).toMatchObject({ status: 'up', beats: 1 });
     });
 
+    it('draws each wait at random below its ceiling (full jitter), not the ceiling itself', async () => {
+      // Prepare
+      const deviceId = id('jitter');
+      const unavailable: Step = { kind: 'answer', status: 503 };
+      // Act
+      const run = await withProxy(Array(5).fill(unavailable), (proxy) => runClient(client, [...deviceFlags(proxy, deviceId), '--backoff', '0.02', '--retries', '5']));
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      const retries = [...run.stderr.matchAll(RETRY_LINE)].map((match) => ({ delay: Number(match[3]), cap: Number(match[4]) }));
+      expect(retries.map((retry) => retry.cap)).toEqual([0.02, 0.04, 0.08, 0.16, 0.32]);
+      // Uniform waits: all five in the top tenth of their range happens once in 100,000 runs.
+      expect(retries.some((retry) => retry.delay < 0.9 * retry.cap)).toBe(true);
+    });
+
     it('honours Retry-After on a 429 instead of its own shorter backoff', async () => {
       // Prepare
       const deviceId = id('retry-after');
