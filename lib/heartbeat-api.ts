@@ -1,6 +1,7 @@
 /**
- * The service's HTTP API: the device route, the operator routes behind IAM (SigV4), the public
- * health route, and a default stage with throttling and JSON access logs.
+ * The service's HTTP API: the routes of the route table (lambdas/handlers/routes.ts: the device
+ * route, the operator routes behind IAM (SigV4), the public health route), and a default stage
+ * with throttling and JSON access logs.
  */
 import { Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -10,6 +11,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { routesByPath, type RouteHandler } from '../lambdas/handlers/routes';
 
 /** Props of the HTTP API. */
 export interface HeartbeatApiProps {
@@ -85,58 +87,31 @@ export class HeartbeatApi extends Construct {
     });
     this.url = this.stage.url;
 
-    const ingest = new HttpLambdaIntegration('Ingest', props.ingestFunction, {
-      payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
-    });
-    const management = new HttpLambdaIntegration('Management', props.managementFunction, {
-      payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
-    });
+    const integrations: Record<RouteHandler, HttpLambdaIntegration> = {
+      ingest: new HttpLambdaIntegration('Ingest', props.ingestFunction, { payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0 }),
+      management: new HttpLambdaIntegration('Management', props.managementFunction, { payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0 }),
+    };
     const iam = new HttpIamAuthorizer();
 
-    // Devices: no gateway authorizer. The ingest handler checks the HMAC device token itself, which
-    // costs no extra invocation and no database read. ANY answers 405 for other methods.
-    // Batches carry one device token per entry, checked the same way.
-    const deviceRoutes = ['/v1/heartbeats/{deviceId}', '/v1/heartbeats'].flatMap((routePath) =>
-      this.api.addRoutes({ path: routePath, methods: [apigw.HttpMethod.POST, apigw.HttpMethod.ANY], integration: ingest }),
-    );
-    // Acknowledged on the route resources themselves, not the route constructs, whose children
-    // (Lambda permissions, the integration) the rule does not concern.
-    for (const route of deviceRoutes) {
-      Validations.of(route.node.defaultChild ?? route).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'Device route: every request must carry an HMAC-SHA256 device token (Authorization: Bearer), which the ingest function verifies in constant time before any write; unauthenticated requests get 401 and write nothing.',
+    // One call per path of the route table (lambdas/handlers/routes.ts). Each path also gets an ANY
+    // route, so the handler answers other methods with the contract's 405 instead of API Gateway's
+    // bare 404. Operators: SigV4, checked by API Gateway before the function runs. Devices: no
+    // gateway authorizer; the ingest handler checks the HMAC device token itself, which costs no
+    // extra invocation and no database read.
+    for (const route of routesByPath()) {
+      const created = this.api.addRoutes({
+        path: route.path,
+        methods: [...route.methods.map((method) => apigw.HttpMethod[method]), apigw.HttpMethod.ANY],
+        integration: integrations[route.handler],
+        ...(route.auth === 'admin' ? { authorizer: iam } : {}),
       });
-    }
-
-    // Operators: SigV4, checked by API Gateway before the function runs. ANY routes let the handler
-    // answer other methods with the contract's 405 instead of API Gateway's bare 404.
-    this.api.addRoutes({
-      path: '/v1/devices',
-      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.ANY],
-      integration: management,
-      authorizer: iam,
-    });
-    this.api.addRoutes({
-      path: '/v1/devices/{deviceId}',
-      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.PUT, apigw.HttpMethod.DELETE, apigw.HttpMethod.ANY],
-      integration: management,
-      authorizer: iam,
-    });
-
-    // Health: public by contract; the handler answers GET with one read of the summary item (never a
-    // scan) and any other method with 405, reading nothing.
-    const healthRoutes = this.api.addRoutes({
-      path: '/v1/health',
-      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.ANY],
-      integration: management,
-    });
-    for (const route of healthRoutes) {
-      Validations.of(route.node.defaultChild ?? route).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'Public by design (service contract): /v1/health returns only fleet counts and the last sweep time from one GetItem (405 for other methods), and the stage throttle rate-limits it.',
-      });
+      if (route.auth === 'admin') continue;
+      if (route.publicBecause === undefined) throw new Error(`Route ${route.path} has no authorizer: say why in publicBecause.`);
+      // Acknowledged on the route resources themselves, not the route constructs, whose children
+      // (Lambda permissions, the integration) the rule does not concern.
+      for (const resource of created) {
+        Validations.of(resource.node.defaultChild ?? resource).acknowledge({ id: 'AwsSolutions-APIG4', reason: route.publicBecause });
+      }
     }
   }
 }

@@ -1,41 +1,24 @@
 /**
- * Local stand-in for API Gateway (HTTP API, payload format 2.0): matches a request to the stack's
- * routes and builds the exact event the Lambda handlers receive on AWS, so local mode runs the
- * same handler code on the same input shape.
+ * Local stand-in for API Gateway (HTTP API, payload format 2.0): matches a request to the route
+ * table the stack is built from (lambdas/handlers/routes.ts) and builds the exact event the Lambda
+ * handlers receive on AWS, so local mode runs the same handler code on the same input shape.
  */
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { routesByPath, type RouteHandler } from '../handlers/routes';
 
-/** Which handler serves a route; mirrors the routes of lib/heartbeat-api.ts. */
-export type RouteTarget = 'ingest' | 'management';
-
+/** A request matched to a route of the route table. */
 export interface RouteMatch {
   /** `METHOD /path/{param}` as API Gateway reports the matched route, or `ANY ...`. */
   readonly routeKey: string;
-  readonly target: RouteTarget;
-  readonly pathParameters?: { readonly deviceId: string };
+  /** The handler that serves the route. */
+  readonly target: RouteHandler;
+  /** The `{name}` segments of the path, decoded. */
+  readonly pathParameters?: Readonly<Record<string, string>>;
 }
 
-/** One route of the stack. */
-export interface RouteDef {
-  readonly path: string;
-  readonly target: RouteTarget;
-  /** Methods with a route of their own; any other method matches the route's `ANY`. */
-  readonly methods: readonly string[];
-}
-
-/**
- * The stack's routes. On AWS `/v1/devices` and `/v1/health` have no `ANY` route, so API Gateway
- * itself answers another method with 404 `{"message":"Not Found"}`; locally the handler answers it
- * with the contract's 405 instead, which is what the contract promises.
- */
-export const ROUTES: readonly RouteDef[] = [
-  { path: '/v1/heartbeats/{deviceId}', target: 'ingest', methods: ['POST'] },
-  { path: '/v1/heartbeats', target: 'ingest', methods: ['POST'] },
-  { path: '/v1/devices', target: 'management', methods: ['GET'] },
-  { path: '/v1/devices/{deviceId}', target: 'management', methods: ['GET', 'PUT', 'DELETE'] },
-  { path: '/v1/health', target: 'management', methods: ['GET'] },
-];
+/** The route table by path (lambdas/handlers/routes.ts), the same one the CDK API is built from. */
+const PATHS = routesByPath();
 
 /** Decodes percent-escapes; a malformed escape is kept as sent (the handler then rejects the id). */
 function decode(text: string): string {
@@ -46,27 +29,30 @@ function decode(text: string): string {
   }
 }
 
-/** Finds the route of a request, or null (404). A `{param}` matches exactly one non-empty segment. */
+/**
+ * Finds the route of a request, or null (404). A `{param}` matches exactly one non-empty segment.
+ * A method the path does not list matches the path's `ANY` route, as on AWS, and its handler
+ * answers the contract's 405.
+ */
 export function matchRoute(method: string, rawPath: string): RouteMatch | null {
   const segments = rawPath.split('/');
-  for (const route of ROUTES) {
+  for (const route of PATHS) {
     const pattern = route.path.split('/');
     if (pattern.length !== segments.length) continue;
-    let deviceId: string | undefined;
+    const parameters: Record<string, string> = {};
     const matches = pattern.every((part, i) => {
       const segment = segments[i] as string;
-      if (part === '{deviceId}') {
-        deviceId = decode(segment);
-        return segment.length > 0;
-      }
-      return part === segment;
+      const parameter = /^\{(\w+)\}$/.exec(part)?.[1];
+      if (parameter === undefined) return part === segment;
+      parameters[parameter] = decode(segment);
+      return segment.length > 0;
     });
     if (!matches) continue;
-    const verb = route.methods.includes(method) ? method : 'ANY';
+    const verb = (route.methods as readonly string[]).includes(method) ? method : 'ANY';
     return {
       routeKey: `${verb} ${route.path}`,
-      target: route.target,
-      ...(deviceId !== undefined ? { pathParameters: { deviceId } } : {}),
+      target: route.handler,
+      ...(Object.keys(parameters).length > 0 ? { pathParameters: parameters } : {}),
     };
   }
   return null;

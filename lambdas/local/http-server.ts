@@ -8,7 +8,8 @@ import { BATCH_LIMITS } from '../core/batch';
 import type { Clock, Logger } from '../core/ports';
 import { ConfigError } from '../core/settings';
 import { errorResponse, internalError, type HttpHandler, type HttpResult } from '../handlers/http';
-import { buildApiEvent, matchRoute, newRequestId, type RawRequest, type RouteTarget } from './api-event';
+import { routesByPath, type RouteHandler } from '../handlers/routes';
+import { buildApiEvent, matchRoute, newRequestId, type RawRequest } from './api-event';
 import { dashboardAsset, isDashboardPath } from './dashboard-assets';
 
 /**
@@ -23,7 +24,8 @@ export const BODY_BYTES_KEPT = BATCH_LIMITS.maxBodyBytes + 1;
  */
 export const BODY_BYTES_DRAINED = 1024 * 1024;
 
-export type LocalHandlers = Readonly<Record<RouteTarget, HttpHandler>>;
+/** The handler of each kind of route, as the Lambda functions would run them. */
+export type LocalHandlers = Readonly<Record<RouteHandler, HttpHandler>>;
 
 interface ReadBody {
   readonly body: Buffer;
@@ -78,7 +80,12 @@ function writeResult(res: ServerResponse, result: HttpResult, requestId: string,
   res.end(options.headOnly ? undefined : body);
 }
 
-const notFound = () => errorResponse(404, 'not_found', 'No such route; the API has /v1/heartbeats/{deviceId}, /v1/heartbeats, /v1/devices, /v1/devices/{deviceId} and /v1/health.');
+/** "a, b, c and d": the paths of the route table, for the 404 answer. */
+const ROUTE_PATHS = routesByPath()
+  .map((route) => route.path)
+  .join(', ')
+  .replace(/, ([^,]*)$/, ' and $1');
+const notFound = () => errorResponse(404, 'not_found', `No such route; the API has ${ROUTE_PATHS}.`);
 const starting = () => errorResponse(503, 'starting', 'The service is starting; retry in a second.', { 'retry-after': '1' });
 
 export interface LocalHttpServerOptions {
