@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { action } from './cli/errors';
 import type { Io } from './cli/commands';
+import { DEPLOYMENT, SETTINGS, defaultText, settingSpec } from '../lambdas/core/settings-catalog';
+import { LOCAL_SETTING_KEYS } from '../lambdas/local/settings';
 
 const io = (): Io => ({
   out: (line) => process.stdout.write(`${line}\n`),
@@ -29,12 +31,14 @@ async function untilSignal(run: (stop: AbortSignal) => Promise<void>): Promise<v
   }
 }
 
+const DATA_DIR_HELP = `data directory of local mode, for its secrets (default: ${SETTINGS.dataDir.local.env} or ${SETTINGS.dataDir.default})`;
+
 /** Options that say which service a client command talks to. */
 function withTarget(command: Command): Command {
   return command
     .option('--url <base>', 'service URL; a non-local URL is a deployed stack (SigV4-signed management calls)')
-    .option('--port <n>', 'port of local mode (default: PORT or 8080)')
-    .option('--data-dir <dir>', 'data directory of local mode, for its secrets (default: HEARTBEAT_DATA_DIR or .heartbeat)')
+    .option('--port <n>', `port of local mode (default: ${SETTINGS.port.local.env} or ${SETTINGS.port.default})`)
+    .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--region <region>', 'AWS region of a deployed stack (default: AWS_REGION, or from the URL)');
 }
 
@@ -57,23 +61,22 @@ Examples:
   npx heartbeat doctor                     is everything working? one line per check`,
   );
 
-program
-  .command('start')
-  .description('run the whole service on this machine (the same as npm start)')
-  .option('--port <n>', 'port on 127.0.0.1, 0 for a free one (env PORT, default 8080)')
-  .option('--data-dir <dir>', 'where devices, secrets and alerts are kept (env HEARTBEAT_DATA_DIR, default .heartbeat)')
-  .option('--sweep-every <seconds>', 'seconds between sweeps (env HEARTBEAT_SWEEP_SECONDS, default 60)')
-  .option('--storm-threshold <n>', 'more downs than this in one group and sweep make one fleet.down; 0 off (env HEARTBEAT_STORM_THRESHOLD, default 25)')
-  .option('--default-interval <seconds>', 'interval of a device that never sent one (env HEARTBEAT_DEFAULT_INTERVAL, default 60)')
-  .option('--default-grace <seconds>', 'grace of a device that never sent one (env HEARTBEAT_DEFAULT_GRACE, default: equal to the interval)')
-  .option('--retention-days <days>', 'forget a device silent this long (env HEARTBEAT_RETENTION_DAYS, default 30)')
-  .option('--min-beat-spacing <seconds>', 'accept at most one beat per device this often, 429 otherwise; 0 off (env HEARTBEAT_MIN_BEAT_SPACING, default 0)')
-  .option('--webhook <url>', 'also POST every alert here, signed as Standard Webhooks (key: HEARTBEAT_WEBHOOK_SECRET, or .heartbeat/webhook-secret)')
-  .option('--slack-webhook <url>', 'also post every alert to this Slack incoming webhook')
-  .option('--pagerduty-routing-key <key>', 'trigger and resolve PagerDuty incidents (Events API v2) with this routing key (or env HEARTBEAT_PAGERDUTY_ROUTING_KEY)')
-  .option('--pagerduty-url <url>', 'PagerDuty Events API v2 endpoint (default https://events.pagerduty.com/v2/enqueue)')
+const start = program.command('start').description('run the whole service on this machine (the same as npm start)');
+// Flags, variables and defaults come from the settings catalog; secrets are environment-only there.
+for (const key of LOCAL_SETTING_KEYS) {
+  const spec = settingSpec(key);
+  if (spec.local?.flag === undefined || !('unit' in spec)) continue;
+  const source = [spec.local.env === undefined ? null : `env ${spec.local.env}`, `default ${defaultText(spec)}`].filter((part) => part !== null).join(', ');
+  start.option(`${spec.local.flag} <${spec.unit}>`, `${spec.doc} (${source})`);
+}
+start
   .option('--verbose', 'also log every request and sweep (to standard error)')
-  .addHelpText('after', '\nSecrets come from the environment only (never flags, which other users can see in ps):\n  HEARTBEAT_SIGNING_SECRET, HEARTBEAT_PREVIOUS_SIGNING_SECRET, HEARTBEAT_ADMIN_TOKEN, HEARTBEAT_WEBHOOK_SECRET\nUnset, they are created once in the data directory.\nA delivery that fails every retry (over 2.5 minutes) is kept in <data dir>/undelivered.jsonl and named on standard error.')
+  .addHelpText(
+    'after',
+    `\nSecrets come from the environment only (never flags, which other users can see in ps):\n${LOCAL_SETTING_KEYS.filter((key) => settingSpec(key).kind === 'secret')
+      .map((key) => `  ${settingSpec(key).local?.env ?? key}: ${settingSpec(key).doc}`)
+      .join('\n')}\nA delivery that fails every retry (over 2.5 minutes) is kept in <data dir>/undelivered.jsonl and named on standard error.`,
+  )
   .action(
     action(async (options) => {
       const { startCommand } = await import('./cli/start');
@@ -85,8 +88,8 @@ program
   .command('token')
   .description("print a device's token: base64url(HMAC-SHA256(signing secret, deviceId))")
   .argument('<deviceId>', 'the device id')
-  .option('--secret <secret>', 'signing secret (default: HEARTBEAT_SIGNING_SECRET, else the data directory\'s, created if missing)')
-  .option('--data-dir <dir>', 'data directory of local mode (default: HEARTBEAT_DATA_DIR or .heartbeat)')
+  .option('--secret <secret>', `signing secret (default: ${SETTINGS.signingSecret.local.env}, else the data directory's, created if missing)`)
+  .option('--data-dir <dir>', DATA_DIR_HELP)
   .action(
     action(async (deviceId: string, options) => {
       const { tokenCommand } = await import('./cli/commands');
@@ -106,7 +109,7 @@ withTarget(
     .option('--message <text>', 'kept as the last message (at most 256 characters)')
     .option('--meta <json>', 'kept as the last metadata, a JSON object')
     .option('--token <token>', 'device token to send (default: minted from the signing secret)')
-    .option('--secret <secret>', 'signing secret to mint the token with (default: HEARTBEAT_SIGNING_SECRET, else the data directory\'s)'),
+    .option('--secret <secret>', `signing secret to mint the token with (default: ${SETTINGS.signingSecret.local.env}, else the data directory's)`),
 ).action(
   action(async (deviceId: string, options) => {
     const { beatCommand } = await import('./cli/commands');
@@ -201,7 +204,7 @@ for (const [name, step, text] of [
   secret
     .command(name)
     .description(text)
-    .option('--data-dir <dir>', 'data directory of local mode (default: HEARTBEAT_DATA_DIR or .heartbeat)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--secret-arn <arn>', "a deployed stack's secret (its SigningSecretArn output) instead of the local one")
     .option('--region <region>', 'AWS region (default: AWS_REGION, or from the ARN)')
     .action(
@@ -215,11 +218,11 @@ for (const [name, step, text] of [
 program
   .command('cost')
   .description('monthly AWS cost per component at list prices (us-east-1), from the price table in lambdas/cost/aws-prices.json')
-  .option('--devices <n>', 'devices beating', '1000')
-  .option('--interval <s>', 'seconds between beats of each device', '60')
-  .option('--memory <mb>', 'ingest function memory, MB', '256')
-  .option('--ms-per-beat <ms>', 'billed ms of the ingest function per beat', '5')
-  .option('--item-bytes <n>', 'bytes of a device item (the sweep scans them)', '200')
+  .option('--devices <n>', 'devices beating (default 1000)')
+  .option('--interval <s>', `seconds between beats of each device (default ${SETTINGS.defaultIntervalSeconds.default})`)
+  .option('--memory <mb>', `ingest function memory, MB (default ${DEPLOYMENT.memoryMb.ingest}, as deployed)`)
+  .option('--ms-per-beat <ms>', 'billed ms of the ingest function per beat (default 5)')
+  .option('--item-bytes <n>', 'bytes of a device item, which the sweep scans (default 200)')
   .option('--no-logs', 'leave CloudWatch Logs out')
   .option('--no-secrets', 'leave Secrets Manager out')
   .option('--markdown', 'print a Markdown table (what README shows)')

@@ -12,6 +12,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { STACK_ENV } from '../lambdas/core/settings-catalog';
 
 /** The DynamoDB item actions a handler may be granted. Spelled out, so a wildcard cannot be asked for. */
 export type TableAction =
@@ -21,9 +22,6 @@ export type TableAction =
   | 'dynamodb:DeleteItem'
   | 'dynamodb:Query'
   | 'dynamodb:Scan';
-
-/** Environment variable through which a handler learns its table's name. */
-export const TABLE_NAME_ENV = 'TABLE_NAME';
 
 /**
  * ESM output has no `require`; a few CommonJS dependencies inside the bundle still call it.
@@ -131,7 +129,7 @@ export class HeartbeatFunction extends NodejsFunction {
     if (actions.length === 0) {
       throw new Error(`bindTable on ${this.node.path}: list the DynamoDB actions the handler needs.`);
     }
-    this.addEnvironment(TABLE_NAME_ENV, table.tableName);
+    this.addEnvironment(STACK_ENV.tableName, table.tableName);
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [...new Set(actions)],

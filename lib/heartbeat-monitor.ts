@@ -17,8 +17,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { PARTITION_KEY, SUMMARY_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-schema';
-import { SCHEDULE_PERIOD_SECONDS } from '../lambdas/handlers/sweeper-job';
-import { LIMITS } from '../lambdas/core/model';
+import { DEPLOYMENT, PROP_SETTING_KEYS, SETTINGS, STACK_ENV, settingProblem, settingSpec, type FunctionRole, type PropSettingKey, type SettingValue } from '../lambdas/core/settings-catalog';
 import { HeartbeatAlarms } from './heartbeat-alarms';
 import { HeartbeatApi } from './heartbeat-api';
 import { HeartbeatFunction } from './heartbeat-function';
@@ -26,106 +25,70 @@ import { HeartbeatNotifier } from './heartbeat-notifier';
 
 const HANDLERS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lambdas', 'handlers');
 
-/** Seconds between sweeps when not set; README's "Cost" section explains the choice. */
-export const DEFAULT_SWEEP_EVERY_SECONDS = 15;
-
 /** Seconds the last sweep of an invocation may run past the schedule period before the timeout. */
 const SWEEP_BUDGET_SECONDS = 60;
 
 /** The front door of device traffic: an API Gateway HTTP API, or Lambda function URLs. */
-export type FrontDoor = 'httpApi' | 'functionUrl';
+export type FrontDoor = SettingValue<'frontDoor'>;
 
 /** How the device table is billed. */
-export type TableBilling = 'onDemand' | 'provisioned';
+export type TableBilling = SettingValue<'billing'>;
 
-/** Props of HeartbeatMonitor. */
-export interface HeartbeatMonitorProps {
-  /**
-   * Interval (seconds between beats) of a device that never stated one. 5 to 86400.
-   * @default 60
-   */
-  readonly defaultIntervalSeconds?: number;
+/** The value type of a setting prop: a setting whose default is "none" is simply left out. */
+type SettingProp<K extends PropSettingKey> = Exclude<SettingValue<K>, null>;
 
-  /**
-   * Grace (extra seconds of silence) of a device that never stated one. 0 to 86400.
-   * @default - undefined: the grace follows the interval, so one lost beat never alerts
-   */
-  readonly defaultGraceSeconds?: number;
+/** One optional prop per catalog entry marked `prop` (lambdas/core/settings-catalog.ts). */
+export type HeartbeatMonitorSettingProps = { readonly [K in PropSettingKey]?: SettingProp<K> };
 
-  /**
-   * Days a device may stay silent before its record is reclaimed (DynamoDB TTL, refreshed by every
-   * `ok` beat; a device that is down or never beat has none). At least 3, a day more than the longest
-   * deadline, so that a silent device always alerts before it can disappear.
-   * @default 30
-   */
-  readonly retentionDays?: number;
-
-  /**
-   * Parallel scan segments per sweep. Raise it when the sweep duration alarm fires.
-   * @default 4
-   */
-  readonly sweepSegments?: number;
-
-  /**
-   * More devices of one group going down in one sweep than this become one `fleet.down` alert. 0 turns aggregation off.
-   * @default 25
-   */
-  readonly stormThreshold?: number;
-
-  /**
-   * Email address subscribed to the alert topic and to the ops (alarm) topic. Each subscription must be confirmed from the mailbox.
-   * @default - no subscription
-   */
-  readonly alertEmail?: string;
-
-  /**
-   * Webhook receiver of every alert (an https URL): a signed POST of the alert JSON (Standard
-   * Webhooks). The signing key is generated in Secrets Manager (output `WebhookSecretArn`).
-   * @default - no webhook
-   */
-  readonly webhookUrl?: string;
-
-  /**
-   * Name of an existing Secrets Manager secret holding a Slack incoming-webhook URL; every alert is posted there.
-   * @default - no Slack
-   */
-  readonly slackWebhookSecret?: string;
-
-  /**
-   * Name of an existing Secrets Manager secret holding a PagerDuty Events API v2 routing key:
-   * `device.down` and `fleet.down` trigger an incident, `device.up` resolves it.
-   * @default - no PagerDuty
-   */
-  readonly pagerDutySecret?: string;
-
-  /**
-   * Steady-state requests per second the API's default stage accepts (all routes together); above it, API Gateway answers 429.
-   * @default 1000
-   */
-  readonly throttleRateLimit?: number;
-
-  /**
-   * Requests the API's default stage accepts in a burst.
-   * @default 2000
-   */
-  readonly throttleBurstLimit?: number;
-
-  /**
-   * Reserved concurrency of the ingest function: caps what a beat storm can cost and keeps that
-   * capacity for ingest. It comes out of the account's Lambda concurrency quota, whose unreserved
-   * part must stay at least 100: with the defaults the account needs a quota of at least 202
-   * (ingest + 2 for the sweeper + 100). New accounts may start with a quota of 10: raise it with
-   * Service Quotas, or set `reserveConcurrency: false`.
-   * @default 100
-   */
-  readonly ingestReservedConcurrency?: number;
-
-  /**
-   * Whether to reserve Lambda concurrency at all (ingest: `ingestReservedConcurrency`; sweeper: 2,
-   * which bounds overlapping sweeps). Set false in accounts whose concurrency quota is too small to reserve any.
-   * @default true
-   */
-  readonly reserveConcurrency?: boolean;
+/**
+ * Props of HeartbeatMonitor. The settings are typed, defaulted and range-checked (at synth) from the
+ * settings catalog, where each one's doc line, default and range are declared; the lines below name
+ * them for readers and the README test. A catalog prop missing here is still accepted (the interface
+ * extends the generated type), and the type check below refuses a setting prop the catalog lacks.
+ */
+export interface HeartbeatMonitorProps extends HeartbeatMonitorSettingProps {
+  /** Interval of a device that never stated one (settings catalog: `defaultIntervalSeconds`). */
+  readonly defaultIntervalSeconds?: SettingProp<'defaultIntervalSeconds'>;
+  /** Grace of a device that never stated one; unset, it follows the interval (settings catalog: `defaultGraceSeconds`). */
+  readonly defaultGraceSeconds?: SettingProp<'defaultGraceSeconds'>;
+  /** Days a silent device is kept, more than the longest deadline (settings catalog: `retentionDays`). */
+  readonly retentionDays?: SettingProp<'retentionDays'>;
+  /** Parallel scan segments per sweep (settings catalog: `sweepSegments`). */
+  readonly sweepSegments?: SettingProp<'sweepSegments'>;
+  /** Downs of one group in one sweep above this make one `fleet.down` (settings catalog: `stormThreshold`). */
+  readonly stormThreshold?: SettingProp<'stormThreshold'>;
+  /** Seconds between sweeps, 10 to 60 (settings catalog: `sweepEverySeconds`, context `sweepEvery`). */
+  readonly sweepEverySeconds?: SettingProp<'sweepEverySeconds'>;
+  /** How devices reach the service: `httpApi` or `functionUrl` (settings catalog: `frontDoor`). */
+  readonly frontDoor?: SettingProp<'frontDoor'>;
+  /** How the device table is billed: `onDemand` or `provisioned` (settings catalog: `billing`). */
+  readonly billing?: SettingProp<'billing'>;
+  /** Provisioned billing: fewest write capacity units (settings catalog: `minWriteCapacity`). */
+  readonly minWriteCapacity?: SettingProp<'minWriteCapacity'>;
+  /** Provisioned billing: most write capacity units (settings catalog: `maxWriteCapacity`). */
+  readonly maxWriteCapacity?: SettingProp<'maxWriteCapacity'>;
+  /** Provisioned billing: fewest read capacity units (settings catalog: `minReadCapacity`). */
+  readonly minReadCapacity?: SettingProp<'minReadCapacity'>;
+  /** Provisioned billing: most read capacity units (settings catalog: `maxReadCapacity`). */
+  readonly maxReadCapacity?: SettingProp<'maxReadCapacity'>;
+  /** Provisioned billing: the utilization auto scaling aims for (settings catalog: `targetUtilizationPercent`). */
+  readonly targetUtilizationPercent?: SettingProp<'targetUtilizationPercent'>;
+  /** Email subscribed to the alert and ops topics (settings catalog: `alertEmail`). */
+  readonly alertEmail?: SettingProp<'alertEmail'>;
+  /** Webhook receiver of every alert, an https URL (settings catalog: `webhookUrl`). */
+  readonly webhookUrl?: SettingProp<'webhookUrl'>;
+  /** Name of a secret holding a Slack incoming-webhook URL (settings catalog: `slackWebhookSecret`). */
+  readonly slackWebhookSecret?: SettingProp<'slackWebhookSecret'>;
+  /** Name of a secret holding a PagerDuty Events API v2 routing key (settings catalog: `pagerDutySecret`). */
+  readonly pagerDutySecret?: SettingProp<'pagerDutySecret'>;
+  /** Steady-state requests per second of the API stage (settings catalog: `throttleRateLimit`). */
+  readonly throttleRateLimit?: SettingProp<'throttleRateLimit'>;
+  /** Burst of the API stage (settings catalog: `throttleBurstLimit`). */
+  readonly throttleBurstLimit?: SettingProp<'throttleBurstLimit'>;
+  /** Reserved concurrency of the ingest function (settings catalog: `ingestReservedConcurrency`). */
+  readonly ingestReservedConcurrency?: SettingProp<'ingestReservedConcurrency'>;
+  /** Whether to reserve Lambda concurrency at all (settings catalog: `reserveConcurrency`). */
+  readonly reserveConcurrency?: SettingProp<'reserveConcurrency'>;
 
   /**
    * How long function and API access logs are kept.
@@ -134,65 +97,16 @@ export interface HeartbeatMonitorProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Seconds between sweeps, 10 to 60. EventBridge fires once a minute; below 60 the invocation sweeps
-   * repeatedly through its minute (never two sweeps at once), so detection is not bound to the minute.
-   * @default 15 (README, "Cost": detection within 15 s for about $0.01 per million beats at 1M devices)
-   */
-  readonly sweepEverySeconds?: number;
-
-  /**
-   * How devices reach the service. `httpApi`: an API Gateway HTTP API (stage throttling, access logs,
-   * custom domains). `functionUrl`: Lambda function URLs, with no per-request API Gateway charge: beats
-   * and health on a public URL throttled by the ingest function's reserved concurrency, management on
-   * its own IAM-authorized URL (output `ManagementUrl`).
-   * @default 'httpApi'
-   */
-  readonly frontDoor?: FrontDoor;
-
-  /**
-   * How the device table is billed. `provisioned`: capacity that auto scaling keeps at
-   * `targetUtilizationPercent` between the min and max capacities; cheaper for a steady fleet.
-   * @default 'onDemand'
-   */
-  readonly billing?: TableBilling;
-
-  /**
-   * Provisioned billing only: the fewest write capacity units auto scaling may set.
-   * @default 5
-   */
-  readonly minWriteCapacity?: number;
-
-  /**
-   * Provisioned billing only: the most write capacity units auto scaling may set. Beats beyond it are throttled (alarm `TableWriteThrottles`).
-   * @default 1000
-   */
-  readonly maxWriteCapacity?: number;
-
-  /**
-   * Provisioned billing only: the fewest read capacity units auto scaling may set.
-   * @default 5
-   */
-  readonly minReadCapacity?: number;
-
-  /**
-   * Provisioned billing only: the most read capacity units auto scaling may set (the sweep's scans read in bursts).
-   * @default 1000
-   */
-  readonly maxReadCapacity?: number;
-
-  /**
-   * Provisioned billing only: the consumed share of capacity, in percent (20 to 90), that auto scaling aims for.
-   * @default 70
-   */
-  readonly targetUtilizationPercent?: number;
-
-  /**
    * What happens to the stateful resources (the device table and the token-signing secret) when
    * they leave the stack. Losing the secret invalidates every provisioned device token.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 }
+
+/** Every prop that is not a CDK-only choice must be a catalog setting (a compile error otherwise). */
+const PROPS_ARE_CATALOG_SETTINGS: Exclude<keyof HeartbeatMonitorProps, 'logRetention' | 'removalPolicy'> extends PropSettingKey ? true : never = true;
+void PROPS_ARE_CATALOG_SETTINGS;
 
 /** The heartbeat monitoring service. */
 export class HeartbeatMonitor extends Construct {
@@ -278,23 +192,17 @@ export class HeartbeatMonitor extends Construct {
     // No SSE-KMS on the topics: messages carry device ids, times and alarm states only, and CloudWatch
     // alarms cannot publish to a topic under the AWS-managed aws/sns key (it would need a customer key).
     for (const topic of [this.alertTopic, this.opsTopic]) {
-      if (settings.alertEmail !== undefined) topic.addSubscription(new subscriptions.EmailSubscription(settings.alertEmail));
+      if (settings.alertEmail !== null) topic.addSubscription(new subscriptions.EmailSubscription(settings.alertEmail));
     }
-
-    const common: Record<string, string> = {
-      DEFAULT_INTERVAL_SECONDS: String(settings.defaultIntervalSeconds),
-      RETENTION_DAYS: String(settings.retentionDays),
-      ...(settings.defaultGraceSeconds === undefined ? {} : { DEFAULT_GRACE_SECONDS: String(settings.defaultGraceSeconds) }),
-    };
 
     this.ingestFunction = new HeartbeatFunction(this, 'Ingest', {
       entry: path.join(HANDLERS_DIR, 'ingest.ts'),
       description: 'Records device heartbeats (POST /v1/heartbeats/{deviceId} and batches)',
-      memorySize: 256,
+      memorySize: DEPLOYMENT.memoryMb.ingest,
       timeout: Duration.seconds(5),
       reservedConcurrentExecutions: settings.reserveConcurrency ? settings.ingestReservedConcurrency : undefined,
       logRetention,
-      environment: { ...common, SIGNING_SECRET_ARN: this.signingSecret.secretArn },
+      environment: { ...settingsEnvironment('ingest', settings), [STACK_ENV.signingSecretArn]: this.signingSecret.secretArn },
     });
     // One conditional UpdateItem per beat, never a read first.
     this.ingestFunction.bindTable(this.table, ['dynamodb:UpdateItem']);
@@ -302,11 +210,11 @@ export class HeartbeatMonitor extends Construct {
 
     // Each invocation sweeps for one schedule period (60 s); the last sweep it starts has the rest of
     // the timeout (at least 60 s) to finish. The schedule and the timeout fit whatever sweepEverySeconds is.
-    const sweeperTimeout = Duration.seconds(SCHEDULE_PERIOD_SECONDS + SWEEP_BUDGET_SECONDS);
+    const sweeperTimeout = Duration.seconds(DEPLOYMENT.sweepScheduleSeconds + SWEEP_BUDGET_SECONDS);
     this.sweeperFunction = new HeartbeatFunction(this, 'Sweeper', {
       entry: path.join(HANDLERS_DIR, 'sweeper.ts'),
       description: `Finds silent devices every ${settings.sweepEverySeconds} s and publishes alerts`,
-      memorySize: 512,
+      memorySize: DEPLOYMENT.memoryMb.sweeper,
       timeout: sweeperTimeout,
       // Two at most: a slow sweep may overlap the next one (its writes are compare-and-set), but never pile up.
       reservedConcurrentExecutions: settings.reserveConcurrency ? 2 : undefined,
@@ -314,31 +222,25 @@ export class HeartbeatMonitor extends Construct {
       retryAttempts: 0,
       maxEventAge: Duration.seconds(60),
       logRetention,
-      environment: {
-        ...common,
-        ALERT_TOPIC_ARN: this.alertTopic.topicArn,
-        SWEEP_SEGMENTS: String(settings.sweepSegments),
-        STORM_THRESHOLD: String(settings.stormThreshold),
-        SWEEP_EVERY_SECONDS: String(settings.sweepEverySeconds),
-      },
+      environment: { ...settingsEnvironment('sweeper', settings), [STACK_ENV.alertTopicArn]: this.alertTopic.topicArn },
     });
     this.sweeperFunction.bindTable(this.table, ['dynamodb:Scan', 'dynamodb:UpdateItem']);
     this.alertTopic.grantPublish(this.sweeperFunction);
 
     new events.Rule(this, 'SweepSchedule', {
       description: `Starts the heartbeat sweeper every minute; it sweeps every ${settings.sweepEverySeconds} s inside`,
-      schedule: events.Schedule.rate(Duration.seconds(SCHEDULE_PERIOD_SECONDS)),
+      schedule: events.Schedule.rate(Duration.seconds(DEPLOYMENT.sweepScheduleSeconds)),
       targets: [new targets.LambdaFunction(this.sweeperFunction, { retryAttempts: 0 })],
     });
 
     this.managementFunction = new HeartbeatFunction(this, 'Management', {
       entry: path.join(HANDLERS_DIR, 'management.ts'),
       description: 'Device management routes (IAM) and the public health route',
-      memorySize: 256,
+      memorySize: DEPLOYMENT.memoryMb.management,
       timeout: Duration.seconds(10),
       logRetention,
       // The health route reports the sweep period, so `heartbeat doctor` can tell a stopped sweep from a slow one.
-      environment: { ...common, SWEEP_EVERY_SECONDS: String(settings.sweepEverySeconds) },
+      environment: settingsEnvironment('management', settings),
     });
     this.managementFunction.bindTable(this.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']);
 
@@ -347,8 +249,8 @@ export class HeartbeatMonitor extends Construct {
       // checks tokens itself); reserved concurrency is the throttle. Health is public by contract,
       // so the ingest URL answers it too, with one read of the summary item and nothing else.
       const ingestUrl = this.ingestFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
-      this.ingestFunction.addEnvironment('SERVE_HEALTH', 'true');
-      this.ingestFunction.addEnvironment('SWEEP_EVERY_SECONDS', String(settings.sweepEverySeconds));
+      this.ingestFunction.addEnvironment(STACK_ENV.serveHealth, 'true');
+      this.ingestFunction.addEnvironment(SETTINGS.sweepEverySeconds.lambda.env, String(settings.sweepEverySeconds));
       this.ingestFunction.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['dynamodb:GetItem'],
@@ -371,7 +273,7 @@ export class HeartbeatMonitor extends Construct {
     }
     // The emails the sweep publishes tell a person how to pause a device through the management API.
     const pauseUrl = this.managementUrl ?? this.apiUrl;
-    this.sweeperFunction.addEnvironment('API_URL', pauseUrl);
+    this.sweeperFunction.addEnvironment(STACK_ENV.apiUrl, pauseUrl);
 
     this.alarms = new HeartbeatAlarms(this, 'Alarms', {
       ingestFunction: this.ingestFunction,
@@ -383,15 +285,15 @@ export class HeartbeatMonitor extends Construct {
       opsTopic: this.opsTopic,
     });
 
-    if (settings.webhookUrl !== undefined || settings.slackWebhookSecret !== undefined || settings.pagerDutySecret !== undefined) {
+    if (settings.webhookUrl !== null || settings.slackWebhookSecret !== null || settings.pagerDutySecret !== null) {
       this.notifier = new HeartbeatNotifier(this, 'Notifier', {
         alertTopic: this.alertTopic,
         opsTopic: this.opsTopic,
         table: this.table,
         apiUrl: pauseUrl,
-        webhookUrl: settings.webhookUrl,
-        slackWebhookSecret: settings.slackWebhookSecret,
-        pagerDutySecret: settings.pagerDutySecret,
+        webhookUrl: settings.webhookUrl ?? undefined,
+        slackWebhookSecret: settings.slackWebhookSecret ?? undefined,
+        pagerDutySecret: settings.pagerDutySecret ?? undefined,
         logRetention,
         removalPolicy,
       });
@@ -399,81 +301,34 @@ export class HeartbeatMonitor extends Construct {
   }
 }
 
-/** The props with defaults applied, each checked once here so a bad value fails at synth with its name. */
-function resolveSettings(props: HeartbeatMonitorProps) {
-  const minWriteCapacity = integerProp('minWriteCapacity', props.minWriteCapacity ?? 5, 1, 1_000_000);
-  const minReadCapacity = integerProp('minReadCapacity', props.minReadCapacity ?? 5, 1, 1_000_000);
-  return {
-    defaultIntervalSeconds: integerProp('defaultIntervalSeconds', props.defaultIntervalSeconds ?? 60, 5, 86_400),
-    defaultGraceSeconds:
-      props.defaultGraceSeconds === undefined ? undefined : integerProp('defaultGraceSeconds', props.defaultGraceSeconds, 0, 86_400),
-    retentionDays: integerProp('retentionDays', props.retentionDays ?? LIMITS.defaultRetentionDays, LIMITS.minRetentionDays, LIMITS.maxRetentionDays),
-    sweepSegments: integerProp('sweepSegments', props.sweepSegments ?? 4, 1, 1000),
-    stormThreshold: integerProp('stormThreshold', props.stormThreshold ?? 25, 0, 1_000_000),
-    throttleRateLimit: numberProp('throttleRateLimit', props.throttleRateLimit ?? 1000),
-    throttleBurstLimit: integerProp('throttleBurstLimit', props.throttleBurstLimit ?? 2000, 1, 1_000_000),
-    ingestReservedConcurrency: integerProp('ingestReservedConcurrency', props.ingestReservedConcurrency ?? 100, 1, 100_000),
-    reserveConcurrency: props.reserveConcurrency ?? true,
-    alertEmail: props.alertEmail === undefined ? undefined : emailProp('alertEmail', props.alertEmail),
-    sweepEverySeconds: integerProp('sweepEverySeconds', props.sweepEverySeconds ?? DEFAULT_SWEEP_EVERY_SECONDS, 10, SCHEDULE_PERIOD_SECONDS),
-    frontDoor: oneOf<FrontDoor>('frontDoor', props.frontDoor ?? 'httpApi', ['httpApi', 'functionUrl']),
-    billing: oneOf<TableBilling>('billing', props.billing ?? 'onDemand', ['onDemand', 'provisioned']),
-    minWriteCapacity,
-    maxWriteCapacity: integerProp('maxWriteCapacity', props.maxWriteCapacity ?? Math.max(1000, minWriteCapacity), minWriteCapacity, 1_000_000),
-    minReadCapacity,
-    maxReadCapacity: integerProp('maxReadCapacity', props.maxReadCapacity ?? Math.max(1000, minReadCapacity), minReadCapacity, 1_000_000),
-    targetUtilizationPercent: integerProp('targetUtilizationPercent', props.targetUtilizationPercent ?? 70, 20, 90),
-    webhookUrl: props.webhookUrl === undefined ? undefined : httpsUrlProp('webhookUrl', props.webhookUrl),
-    slackWebhookSecret: props.slackWebhookSecret === undefined ? undefined : secretNameProp('slackWebhookSecret', props.slackWebhookSecret),
-    pagerDutySecret: props.pagerDutySecret === undefined ? undefined : secretNameProp('pagerDutySecret', props.pagerDutySecret),
-  };
+/** The setting props with the catalog's defaults applied, each checked once here so a bad value fails at synth with its name. */
+type ResolvedSettings = { readonly [K in PropSettingKey]: SettingValue<K> };
+
+function resolveSettings(props: HeartbeatMonitorProps): ResolvedSettings {
+  const resolved: Record<string, unknown> = {};
+  for (const key of PROP_SETTING_KEYS) {
+    const spec = settingSpec(key);
+    // A maximum may not be below its minimum (already resolved: the catalog lists the minimum first).
+    const floor = spec.kind === 'integer' && spec.atLeast !== undefined ? (resolved[spec.atLeast] as number) : undefined;
+    const given: unknown = props[key];
+    const value: unknown = given ?? (floor !== undefined && typeof spec.default === 'number' ? Math.max(spec.default, floor) : spec.default);
+    // A token (a parameter, an import) is only known at deploy time: CloudFormation and the service check it then.
+    const unresolved = typeof value === 'string' && Token.isUnresolved(value);
+    const checked = floor !== undefined && spec.kind === 'integer' ? { ...spec, min: Math.max(spec.min, floor) } : spec;
+    const problem = value === null || unresolved ? null : settingProblem(checked, key, value);
+    if (problem !== null) throw new Error(`HeartbeatMonitor: ${problem}`);
+    resolved[key] = value;
+  }
+  return resolved as ResolvedSettings;
 }
 
-function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new Error(`HeartbeatMonitor: ${name} must be one of ${allowed.join(', ')}, got "${value}".`);
+/** The Lambda environment variables of the settings the catalog sets on `role`'s function. */
+function settingsEnvironment(role: FunctionRole, settings: ResolvedSettings): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const key of PROP_SETTING_KEYS) {
+    const spec = settingSpec(key);
+    const value = settings[key];
+    if (spec.lambda !== undefined && spec.lambda.setOn.includes(role) && value !== null) environment[spec.lambda.env] = String(value);
   }
-  return value as T;
-}
-
-function httpsUrlProp(name: string, value: string): string {
-  if (Token.isUnresolved(value)) return value;
-  let url: URL | null = null;
-  try {
-    url = new URL(value);
-  } catch {
-    // reported below
-  }
-  if (url === null || url.protocol !== 'https:') throw new Error(`HeartbeatMonitor: ${name} must be an https URL such as https://example.com/hooks/heartbeat, got "${value}".`);
-  return value;
-}
-
-function secretNameProp(name: string, value: string): string {
-  // Secrets Manager's own rule for names; whether the secret exists is only known at deploy time.
-  if (!Token.isUnresolved(value) && !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(value)) {
-    throw new Error(`HeartbeatMonitor: ${name} must name a Secrets Manager secret (1-512 characters of A-Z a-z 0-9 / _ + = . @ -), got "${value}".`);
-  }
-  return value;
-}
-
-function emailProp(name: string, value: string): string {
-  // Deliberately loose: SNS sends a confirmation mail, which is the real check. This catches typos like a missing '@'.
-  if (!Token.isUnresolved(value) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) {
-    throw new Error(`HeartbeatMonitor: ${name} must be an email address, got "${value}".`);
-  }
-  return value;
-}
-
-function integerProp(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`HeartbeatMonitor: ${name} must be a whole number from ${min} to ${max}, got ${value}.`);
-  }
-  return value;
-}
-
-function numberProp(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new Error(`HeartbeatMonitor: ${name} must be a positive number, got ${value}.`);
-  }
-  return value;
+  return environment;
 }

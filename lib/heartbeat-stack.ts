@@ -1,12 +1,14 @@
 /**
  * The deployable stack: one HeartbeatMonitor, configured from CDK context
- * (`npx cdk deploy -c alertEmail=oncall@example.com -c stormThreshold=10`), and the outputs the
- * contract promises: ApiUrl, AlertTopicArn, TableName, SigningSecretArn (and ManagementUrl with
- * `-c frontDoor=functionUrl`). The construct checks `frontDoor` and `billing` values and names a bad one.
+ * (`npx cdk deploy -c alertEmail=oncall@example.com -c stormThreshold=10`; the keys are the catalog
+ * settings marked `context`, lambdas/core/settings-catalog.ts, and the construct checks their values),
+ * and the outputs the contract promises: ApiUrl, AlertTopicArn, TableName, SigningSecretArn (and
+ * ManagementUrl with `-c frontDoor=functionUrl`).
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { HeartbeatMonitor, type FrontDoor, type TableBilling } from './heartbeat-monitor';
+import { CONTEXT_SETTING_KEYS, contextKey, settingSpec } from '../lambdas/core/settings-catalog';
+import { HeartbeatMonitor, type HeartbeatMonitorSettingProps } from './heartbeat-monitor';
 
 /** The stack with the heartbeat monitoring service. */
 export class HeartbeatStack extends Stack {
@@ -19,21 +21,7 @@ export class HeartbeatStack extends Stack {
       ...props,
     });
 
-    this.monitor = new HeartbeatMonitor(this, 'Monitor', {
-      alertEmail: stringContext(this, 'alertEmail'),
-      webhookUrl: requiredWhenGiven(this, 'webhookUrl', 'the receiver URL'),
-      slackWebhookSecret: requiredWhenGiven(this, 'slackWebhookSecret', 'the name of the secret holding the Slack webhook URL'),
-      pagerDutySecret: requiredWhenGiven(this, 'pagerDutySecret', 'the name of the secret holding the PagerDuty routing key'),
-      stormThreshold: integerContext(this, 'stormThreshold'),
-      sweepSegments: integerContext(this, 'sweepSegments'),
-      retentionDays: integerContext(this, 'retentionDays'),
-      reserveConcurrency: booleanContext(this, 'reserveConcurrency'),
-      sweepEverySeconds: integerContext(this, 'sweepEvery'),
-      frontDoor: stringContext(this, 'frontDoor') as FrontDoor | undefined,
-      billing: stringContext(this, 'billing') as TableBilling | undefined,
-      minWriteCapacity: integerContext(this, 'minWriteCapacity'),
-      maxWriteCapacity: integerContext(this, 'maxWriteCapacity'),
-    });
+    this.monitor = new HeartbeatMonitor(this, 'Monitor', contextSettings(this));
 
     new CfnOutput(this, 'ApiUrl', { value: this.monitor.apiUrl, description: 'Base URL of the HTTP API (of the device function URL with frontDoor=functionUrl)' });
     if (this.monitor.managementUrl !== undefined) {
@@ -60,6 +48,27 @@ export class HeartbeatStack extends Stack {
   }
 }
 
+/** The construct props given as context, typed by their catalog kind; the construct checks the values. */
+function contextSettings(scope: Construct): HeartbeatMonitorSettingProps {
+  const props: Record<string, unknown> = {};
+  for (const key of CONTEXT_SETTING_KEYS) {
+    const spec = settingSpec(key);
+    const name = contextKey(key);
+    const value =
+      spec.kind === 'boolean'
+        ? booleanContext(scope, name)
+        : spec.kind === 'integer'
+          ? integerContext(scope, name)
+          : spec.kind === 'positive'
+            ? numberContext(scope, name)
+            : spec.kind === 'text' && spec.contextWhat !== undefined
+              ? requiredWhenGiven(scope, name, spec.contextWhat)
+              : stringContext(scope, name);
+    if (value !== undefined) props[key] = value;
+  }
+  return props as HeartbeatMonitorSettingProps;
+}
+
 // Context arrives as a string from `-c key=value` and as JSON from cdk.json: both are accepted.
 
 function stringContext(scope: Construct, key: string): string | undefined {
@@ -82,6 +91,14 @@ function integerContext(scope: Construct, key: string): number | undefined {
   if (raw === undefined) return undefined;
   const value = typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : raw;
   if (typeof value !== 'number' || !Number.isInteger(value)) throw contextError(key, raw, 'a whole number');
+  return value;
+}
+
+function numberContext(scope: Construct, key: string): number | undefined {
+  const raw: unknown = scope.node.tryGetContext(key);
+  if (raw === undefined) return undefined;
+  const value = typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw;
+  if (typeof value !== 'number') throw contextError(key, raw, 'a number');
   return value;
 }
 

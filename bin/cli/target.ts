@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { integerSetting } from '../../lambdas/core/settings';
+import { SETTINGS } from '../../lambdas/core/settings-catalog';
 import { deviceToken } from '../../lambdas/core/tokens';
 import { dataDirLayout } from '../../lambdas/local/data-dir';
 import { parseSigningSecretFile, readAdminTokenFile } from '../../lambdas/local/secrets';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT } from '../../lambdas/local/settings';
 import { CliError } from './errors';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -43,7 +43,7 @@ function regionFromHost(hostname: string): string | null {
 
 /** The data directory of local mode, by the same rule as `start`: --data-dir, HEARTBEAT_DATA_DIR, `.heartbeat`. */
 export function localDataDir(dataDirOption: string | undefined, env: Env, cwd: string): string {
-  const dir = dataDirOption ?? env.HEARTBEAT_DATA_DIR ?? DEFAULT_DATA_DIR;
+  const dir = dataDirOption ?? env[SETTINGS.dataDir.local.env] ?? SETTINGS.dataDir.default;
   return isAbsolute(dir) ? dir : resolve(cwd, dir);
 }
 
@@ -51,7 +51,9 @@ export function localDataDir(dataDirOption: string | undefined, env: Env, cwd: s
 export function resolveTarget(options: TargetOptions, env: Env, cwd: string): Target {
   const dataDir = localDataDir(options.dataDir, env, cwd);
   if (options.url === undefined) {
-    const port = integerSetting(options.port !== undefined ? '--port' : 'PORT', options.port ?? env.PORT, { min: 1, max: 65_535 }, DEFAULT_PORT);
+    const { local, max, default: fallback } = SETTINGS.port;
+    // A client cannot connect to port 0, so its range starts at 1.
+    const port = integerSetting(options.port !== undefined ? local.flag : local.env, options.port ?? env[local.env], { min: 1, max }, fallback);
     return { base: `http://127.0.0.1:${port}`, remote: false, dataDir, region: null };
   }
   let url: URL;

@@ -8,6 +8,7 @@ import { fleetDedupKey, pagerDutyResolve, pagerDutyTrigger, slackMessage, type R
 import type { Alert } from './alerts';
 import type { Channel, PlannedDelivery } from './delivery';
 import { ConfigError } from './settings';
+import { SETTINGS } from './settings-catalog';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -96,8 +97,8 @@ export interface FleetIncidents {
   close(group: string | null, incidentId: string): Promise<readonly string[]>;
 }
 
-/** PagerDuty's public Events API v2 endpoint. */
-export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+/** PagerDuty's public Events API v2 endpoint (the default of --pagerduty-url, declared in the settings catalog). */
+export const PAGERDUTY_EVENTS_URL = SETTINGS.pagerDutyUrl.default;
 
 /** Triggers on `device.down` and `fleet.down`, resolves on `device.up`; reminders are not sent (PagerDuty re-notifies itself). */
 export function pagerDutyChannel(options: { readonly url: string; readonly routingKey: string; readonly fleets: FleetIncidents }): Channel {

@@ -2,6 +2,7 @@
  * The device model of the heartbeat service: the words of the contract as types.
  * Times are epoch milliseconds inside the core; they become ISO-8601 strings only at the edges.
  */
+import { CORE_SETTING_KEYS, SETTINGS, type CoreSettingKey, type SettingValue } from './settings-catalog';
 
 /** Liveness as the service has observed it. Pausing is kept apart (see `DeviceRecord.paused`). */
 export type LivenessState = 'new' | 'up' | 'down';
@@ -75,47 +76,26 @@ export function incidentId(deviceId: string, downSince: number): string {
   return `${deviceId}:${new Date(downSince).toISOString()}`;
 }
 
-const MAX_INTERVAL_SECONDS = 86_400;
-const MAX_GRACE_SECONDS = 86_400;
-
-/** Limits and defaults of the contract. */
+/** Limits of the contract. The ranges of interval and grace are those of their default settings (settings-catalog.ts). */
 export const LIMITS = {
   deviceIdPattern: /^[A-Za-z0-9._:-]{1,128}$/,
   groupPattern: /^[A-Za-z0-9._:-]{1,64}$/,
-  minIntervalSeconds: 5,
-  maxIntervalSeconds: MAX_INTERVAL_SECONDS,
-  minGraceSeconds: 0,
-  maxGraceSeconds: MAX_GRACE_SECONDS,
+  minIntervalSeconds: SETTINGS.defaultIntervalSeconds.min,
+  maxIntervalSeconds: SETTINGS.defaultIntervalSeconds.max,
+  minGraceSeconds: SETTINGS.defaultGraceSeconds.min,
+  maxGraceSeconds: SETTINGS.defaultGraceSeconds.max,
   maxBodyBytes: 4096,
   maxMessageChars: 256,
   maxMetaBytes: 1024,
-  defaultIntervalSeconds: 60,
-  defaultRetentionDays: 30,
-  /**
-   * Shortest retention anywhere: a day more than the longest deadline (interval + grace, 2 days), so a
-   * silent device always turns down, which removes its TTL, before the TTL can reclaim it.
-   */
-  minRetentionDays: Math.ceil((MAX_INTERVAL_SECONDS + MAX_GRACE_SECONDS) / 86_400) + 1,
-  maxRetentionDays: 3650,
-  defaultStormThreshold: 25,
 } as const;
 
-/** Deployment-wide settings the core needs; read and validated at the edge, never from the environment here. */
-export interface MonitorSettings {
-  /** Interval of a device that never said otherwise. */
-  readonly defaultIntervalSeconds: number;
-  /** Grace of a device that never said otherwise; `null`: follows the interval. */
-  readonly defaultGraceSeconds: number | null;
-  /** A device silent this long is reclaimed by the store's TTL. */
-  readonly retentionDays: number;
-  /** More devices of one group going down in one sweep than this makes one `fleet.down`; 0 turns it off. */
-  readonly stormThreshold: number;
-}
+/**
+ * Deployment-wide settings the core needs: the catalog entries marked `core` (settings-catalog.ts,
+ * where each one is documented). Read and validated at the edge, never from the environment here.
+ */
+export type MonitorSettings = { readonly [K in CoreSettingKey]: SettingValue<K> };
 
-/** Settings used when nothing is configured. */
-export const DEFAULT_SETTINGS: MonitorSettings = {
-  defaultIntervalSeconds: LIMITS.defaultIntervalSeconds,
-  defaultGraceSeconds: null,
-  retentionDays: LIMITS.defaultRetentionDays,
-  stormThreshold: LIMITS.defaultStormThreshold,
-};
+/** Settings used when nothing is configured: the catalog's defaults. */
+export const DEFAULT_SETTINGS: MonitorSettings = Object.fromEntries(
+  CORE_SETTING_KEYS.map((key) => [key, SETTINGS[key].default]),
+) as unknown as MonitorSettings;

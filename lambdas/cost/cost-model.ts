@@ -10,6 +10,7 @@
  */
 import priceData from './aws-prices.json' with { type: 'json' };
 import { ConfigError, integerSetting } from '../core/settings';
+import { DEPLOYMENT, SETTINGS } from '../core/settings-catalog';
 
 /** One price of the table: `usd` for `per` units of `unit`. */
 export interface Price {
@@ -73,15 +74,15 @@ export interface CostOptions {
   readonly devices: number;
   /** Seconds between beats of each device. */
   readonly intervalSeconds: number;
-  /** Ingest function memory, MB. @default 256 (lib/heartbeat-monitor.ts) */
+  /** Ingest function memory, MB. @default DEPLOYMENT.memoryMb.ingest (settings catalog) */
   readonly ingestMemoryMb?: number;
   /** Billed ms per beat of the ingest function (one UpdateItem to DynamoDB in the same Region). @default 5 */
   readonly ingestMsPerBeat?: number;
   /** Bytes of a device item by DynamoDB's rules (names + values). @default 200 */
   readonly itemBytes?: number;
-  /** Seconds between sweeps (EventBridge fires at most once a minute). @default 60 */
+  /** Seconds between sweeps. @default DEPLOYMENT.sweepScheduleSeconds (settings catalog) */
   readonly sweepEverySeconds?: number;
-  /** Sweeper function memory, MB. @default 512 (lib/heartbeat-monitor.ts) */
+  /** Sweeper function memory, MB. @default DEPLOYMENT.memoryMb.sweeper (settings catalog) */
   readonly sweeperMemoryMb?: number;
   /**
    * Devices one sweep invocation reads per second (all its segments together). The bench measures
@@ -99,13 +100,13 @@ export interface CostOptions {
   readonly prices?: PriceTable;
 }
 
-/** Defaults of every optional CostOptions field. */
+/** Defaults of every optional CostOptions field; what the stack deploys comes from the settings catalog. */
 export const COST_DEFAULTS = {
-  ingestMemoryMb: 256,
+  ingestMemoryMb: DEPLOYMENT.memoryMb.ingest,
   ingestMsPerBeat: 5,
   itemBytes: 200,
-  sweepEverySeconds: 60,
-  sweeperMemoryMb: 512,
+  sweepEverySeconds: DEPLOYMENT.sweepScheduleSeconds,
+  sweeperMemoryMb: DEPLOYMENT.memoryMb.sweeper,
   sweepDevicesPerSecond: 60_000,
   alertsPerDevicePerMonth: 2,
   includeSecrets: true,
@@ -294,7 +295,7 @@ const asText = (value: string | number | undefined) => (value === undefined ? un
 export function runCostCommand(options: CostCommandOptions = {}): string {
   const estimate = estimateMonthlyCost({
     devices: integerSetting('--devices', asText(options.devices), { min: 1, max: 10_000_000_000 }, 1000),
-    intervalSeconds: integerSetting('--interval', asText(options.interval), { min: 5, max: 86_400 }, 60),
+    intervalSeconds: integerSetting('--interval', asText(options.interval), SETTINGS.defaultIntervalSeconds, SETTINGS.defaultIntervalSeconds.default),
     ingestMemoryMb: integerSetting('--memory', asText(options.memory), { min: 128, max: 10_240 }, COST_DEFAULTS.ingestMemoryMb),
     ingestMsPerBeat: integerSetting('--ms-per-beat', asText(options.msPerBeat), { min: 1, max: 30_000 }, COST_DEFAULTS.ingestMsPerBeat),
     itemBytes: integerSetting('--item-bytes', asText(options.itemBytes), { min: 1, max: 400_000 }, COST_DEFAULTS.itemBytes),

@@ -4,10 +4,11 @@ import { DynamoDbDeviceStore } from '../adapters/dynamodb/device-store';
 import { jsonLogger } from '../adapters/json-logger';
 import { systemClock } from '../adapters/system-clock';
 import { FleetManager } from '../core/management';
+import { STACK_ENV } from '../core/settings-catalog';
 import { lambdaSettings, requireEnv, sweepEverySeconds } from './lambda-config';
 import { createManagementApi, trustIamAuthorizer } from './management-api';
 
-const store = new DynamoDbDeviceStore({ client: new DynamoDBClient({}), tableName: requireEnv(process.env, 'TABLE_NAME') });
+const store = new DynamoDbDeviceStore({ client: new DynamoDBClient({}), tableName: requireEnv(process.env, STACK_ENV.tableName) });
 
 export const handler = createManagementApi({
   manager: new FleetManager({

@@ -5,10 +5,8 @@
  */
 import type { Clock } from '../core/ports';
 import type { SweepReport, Sweeper } from '../core/sweep';
+import { DEPLOYMENT } from '../core/settings-catalog';
 import { sweepRepeatedly } from '../core/sweep-loop';
-
-/** EventBridge's schedule period: each invocation covers one. */
-export const SCHEDULE_PERIOD_SECONDS = 60;
 
 /** The part of the Lambda context the sweep needs: how long until the function times out. */
 export interface SweepContext {
@@ -28,6 +26,7 @@ export function createSweepJob(
       clock: options.clock,
       sleep,
       everyMs: options.sweepEverySeconds * 1000,
-      windowMs: SCHEDULE_PERIOD_SECONDS * 1000,
+      // Each invocation covers one period of the schedule.
+      windowMs: DEPLOYMENT.sweepScheduleSeconds * 1000,
     });
 }

@@ -6,17 +6,18 @@ import { jsonLogger } from '../adapters/json-logger';
 import { SnsAlertPublisher } from '../adapters/sns-alert-publisher';
 import { systemClock } from '../adapters/system-clock';
 import { Sweeper } from '../core/sweep';
+import { STACK_ENV } from '../core/settings-catalog';
 import { lambdaSettings, requireEnv, sweepEverySeconds, sweepSegments } from './lambda-config';
 import { createSweepJob } from './sweeper-job';
 
 const sweeper = new Sweeper(
   {
-    store: new DynamoDbDeviceStore({ client: new DynamoDBClient({}), tableName: requireEnv(process.env, 'TABLE_NAME') }),
+    store: new DynamoDbDeviceStore({ client: new DynamoDBClient({}), tableName: requireEnv(process.env, STACK_ENV.tableName) }),
     publisher: new SnsAlertPublisher({
       client: new SNSClient({}),
-      topicArn: requireEnv(process.env, 'ALERT_TOPIC_ARN'),
+      topicArn: requireEnv(process.env, STACK_ENV.alertTopicArn),
       // The pause command in emails names the deployed API.
-      render: { serviceUrl: requireEnv(process.env, 'API_URL') },
+      render: { serviceUrl: requireEnv(process.env, STACK_ENV.apiUrl) },
     }),
     clock: systemClock,
     settings: lambdaSettings(process.env),

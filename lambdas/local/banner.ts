@@ -4,7 +4,7 @@
  */
 import { relative } from 'node:path';
 import { mask } from './secrets';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT } from './settings';
+import { SETTINGS } from '../core/settings-catalog';
 
 export interface BannerInfo {
   readonly url: string;
@@ -31,9 +31,9 @@ function shortPath(path: string, cwd: string): string {
 /** The `npx heartbeat` options that point the CLI at this server, when they differ from its defaults. */
 function cliTargetFlags(info: BannerInfo): string {
   const flags: string[] = [];
-  if (info.port !== DEFAULT_PORT) flags.push(`--port ${info.port}`);
+  if (info.port !== SETTINGS.port.default) flags.push(`--port ${info.port}`);
   const dir = shortPath(info.dataDir, info.cwd);
-  if (dir !== DEFAULT_DATA_DIR) flags.push(`--data-dir ${dir}`);
+  if (dir !== SETTINGS.dataDir.default) flags.push(`--data-dir ${dir}`);
   return flags.length > 0 ? ` ${flags.join(' ')}` : '';
 }
 

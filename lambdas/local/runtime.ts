@@ -28,7 +28,8 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LocalHttpServer, type LocalHandlers } from './http-server';
 import { LocalDelivery } from './local-delivery';
 import { FileSigningSecrets, StaticSigningSecrets, readOrCreateAdminToken, readOrCreateWebhookSecret } from './secrets';
-import { DEFAULT_PORT, type LocalSettings } from './settings';
+import { SETTINGS } from '../core/settings-catalog';
+import type { LocalSettings } from './settings';
 import { startSweepTimer, type SweepTimer } from './sweep-timer';
 
 /** DynamoDB Local has one table per data directory; a fixed name is fine there. */
@@ -123,7 +124,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       client,
       clock,
       logger,
-      serviceUrl: port === DEFAULT_PORT ? null : `http://127.0.0.1:${port}`,
+      serviceUrl: port === SETTINGS.port.default ? null : `http://127.0.0.1:${port}`,
       printError: options.printError ?? ((line) => logger.error(line)),
     });
     // Added before the sweep timer, so it stops after it: the last sweep's alerts are handed over first.

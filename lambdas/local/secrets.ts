@@ -9,9 +9,8 @@ import { stat, readFile } from 'node:fs/promises';
 import type { Clock, Logger, SigningSecretSource } from '../core/ports';
 import { parseWebhookSecret } from '../core/channels';
 import { ConfigError } from '../core/settings';
-import { newSigningSecret, parseSigningSecrets } from '../core/signing-secrets';
+import { MIN_SIGNING_SECRET_CHARS, newSigningSecret, parseSigningSecrets } from '../core/signing-secrets';
 import type { SigningSecrets } from '../core/tokens';
-import { MIN_SECRET_CHARS } from './settings';
 
 /** 32 random bytes in hex: 256 bits, safe in a header, a shell line or an argument (never starts with "-"). */
 export const randomSecret = newSigningSecret;
@@ -66,8 +65,8 @@ export function readOrCreateAdminToken(path: string): string {
 /** Reads an existing admin token file (the CLI never creates one: it would not match the server's). */
 export function readAdminTokenFile(path: string): string {
   const token = readFileSync(path, 'utf8').trim();
-  if (token.length < MIN_SECRET_CHARS || /\s/.test(token)) {
-    throw new ConfigError(`${path} must hold one token of at least ${MIN_SECRET_CHARS} characters; fix it or delete it to get a new one.`);
+  if (token.length < MIN_SIGNING_SECRET_CHARS || /\s/.test(token)) {
+    throw new ConfigError(`${path} must hold one token of at least ${MIN_SIGNING_SECRET_CHARS} characters; fix it or delete it to get a new one.`);
   }
   return token;
 }

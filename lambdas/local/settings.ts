@@ -1,27 +1,24 @@
 /**
- * Settings of local mode: command-line flags first, then environment variables, then defaults.
- * Parsed and validated once, at start; a bad value fails with one line naming the flag or the
- * variable the value came from, so the person can fix exactly that.
+ * Settings of local mode: command-line flags first, then environment variables, then defaults, all
+ * as the settings catalog declares them (lambdas/core/settings-catalog.ts). Parsed and validated
+ * once, at start; a bad value fails with one line naming the flag or the variable the value came
+ * from, so the person can fix exactly that.
  */
-import { MIN_SIGNING_SECRET_CHARS } from '../core/signing-secrets';
 import { isAbsolute, resolve } from 'node:path';
 import type { MonitorSettings } from '../core/model';
-import { ConfigError, integerSetting, monitorSettings, type RawMonitorSettings } from '../core/settings';
-import { parseLocalChannels, type LocalChannelFlags, type LocalChannels } from './channel-settings';
+import { ConfigError, monitorSettings, parseSetting } from '../core/settings';
+import { CORE_SETTING_KEYS, SETTINGS, settingKeys, type CoreSettingKey, type SettingKey, type SettingValue } from '../core/settings-catalog';
+import { parseLocalChannels, type LocalChannels } from './channel-settings';
 
 type Env = Readonly<Record<string, string | undefined>>;
+type Catalog = typeof SETTINGS;
 
-/** Flag values as commander hands them over (strings; absent when not given). */
-export interface LocalFlags extends LocalChannelFlags {
-  readonly port?: string;
-  readonly dataDir?: string;
-  readonly sweepEvery?: string;
-  readonly stormThreshold?: string;
-  readonly defaultInterval?: string;
-  readonly defaultGrace?: string;
-  readonly retentionDays?: string;
-  readonly minBeatSpacing?: string;
-}
+/** `--min-beat-spacing` -> `minBeatSpacing`, the key under which commander hands a flag's value over. */
+type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+type FlagKey<K extends SettingKey> = Catalog[K] extends { local: { flag: `--${infer Name}` } } ? CamelCase<Name> : never;
+
+/** Flag values as commander hands them over (strings; absent when not given), one per catalog flag. */
+export type LocalFlags = { readonly [K in SettingKey as FlagKey<K>]?: string };
 
 /** Validated settings of one local-mode run. */
 export interface LocalSettings {
@@ -33,6 +30,7 @@ export interface LocalSettings {
   readonly sweepSeconds: number;
   /** Local throttle: at most one accepted beat per device this often (429 otherwise); 0 is off. */
   readonly minBeatSpacingSeconds: number;
+  /** The settings the core is given. */
   readonly monitor: MonitorSettings;
   /** HEARTBEAT_SIGNING_SECRET / HEARTBEAT_PREVIOUS_SIGNING_SECRET, when set. */
   readonly signingSecretFromEnv: { readonly current: string; readonly previous: string | null } | null;
@@ -42,86 +40,57 @@ export interface LocalSettings {
   readonly channels: LocalChannels;
 }
 
-/** One setting: its flag, its environment variable and its default, in the order the docs list them. */
-export const SETTING_NAMES = {
-  port: { flag: '--port', env: 'PORT' },
-  dataDir: { flag: '--data-dir', env: 'HEARTBEAT_DATA_DIR' },
-  sweepEvery: { flag: '--sweep-every', env: 'HEARTBEAT_SWEEP_SECONDS' },
-  stormThreshold: { flag: '--storm-threshold', env: 'HEARTBEAT_STORM_THRESHOLD' },
-  defaultInterval: { flag: '--default-interval', env: 'HEARTBEAT_DEFAULT_INTERVAL' },
-  defaultGrace: { flag: '--default-grace', env: 'HEARTBEAT_DEFAULT_GRACE' },
-  retentionDays: { flag: '--retention-days', env: 'HEARTBEAT_RETENTION_DAYS' },
-  minBeatSpacing: { flag: '--min-beat-spacing', env: 'HEARTBEAT_MIN_BEAT_SPACING' },
-} as const;
+/** The settings local mode reads, in catalog order (for the CLI help). */
+export const LOCAL_SETTING_KEYS = settingKeys((spec) => spec.local !== undefined);
 
-/** Defaults of the contract's local settings. */
-export const DEFAULT_PORT = 8080;
-export const DEFAULT_DATA_DIR = '.heartbeat';
-export const DEFAULT_SWEEP_SECONDS = 60;
-
-/** Secrets shorter than this are refused: the AWS runtime refuses them too (see parseSigningSecrets). */
-export const MIN_SECRET_CHARS = MIN_SIGNING_SECRET_CHARS;
-
-/** The raw text of a setting and the name to blame if it is wrong: the flag when given, else the variable. */
-function pick(key: keyof typeof SETTING_NAMES, flags: LocalFlags, env: Env): { raw: string | undefined; name: string } {
-  const names = SETTING_NAMES[key];
-  const flag = flags[key];
-  if (flag !== undefined) return { raw: flag, name: names.flag };
-  const fromEnv = env[names.env];
-  return { raw: fromEnv, name: names.env };
+/** `--data-dir` -> `dataDir`. */
+export function flagKey(flag: string): string {
+  return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 
-/** A secret from the environment: unset or empty is "not set"; otherwise it must be long enough and one word. */
-function secretFromEnv(env: Env, name: string): string | null {
-  const value = env[name];
-  if (value === undefined || value === '') return null;
-  if (value.length < MIN_SECRET_CHARS || /\s/.test(value)) {
-    throw new ConfigError(`${name} must be at least ${MIN_SECRET_CHARS} characters with no spaces (or unset it to use a generated one).`);
+/** The raw text of a setting and the name to blame if it is wrong: the flag when given, else the variable. */
+function pick(key: SettingKey, flags: LocalFlags, env: Env): { raw: string | undefined; name: string } {
+  const local = (SETTINGS[key] as { local?: { flag?: string; env: string } }).local;
+  if (local === undefined) return { raw: undefined, name: key };
+  if (local.flag !== undefined) {
+    const flag = (flags as Readonly<Record<string, string | undefined>>)[flagKey(local.flag)];
+    if (flag !== undefined) return { raw: flag, name: local.flag };
   }
-  return value;
+  return { raw: env[local.env], name: local.env };
+}
+
+/** One setting, from its flag or variable, validated by the catalog. */
+function read<K extends SettingKey>(key: K, flags: LocalFlags, env: Env): SettingValue<K> {
+  const { raw, name } = pick(key, flags, env);
+  return parseSetting(key, raw, name);
 }
 
 /** Parses flags and environment into validated settings; throws ConfigError naming the bad setting. */
 export function parseLocalSettings(flags: LocalFlags, env: Env, cwd: string): LocalSettings {
-  const port = pick('port', flags, env);
-  const sweep = pick('sweepEvery', flags, env);
-  const spacing = pick('minBeatSpacing', flags, env);
-  const dataDir = pick('dataDir', flags, env);
-  if (dataDir.raw !== undefined && dataDir.raw.trim() === '') throw new ConfigError(`${dataDir.name} must name a directory.`);
+  const raw: Partial<Record<CoreSettingKey, string>> = {};
+  const names = {} as Record<CoreSettingKey, string>;
+  for (const key of CORE_SETTING_KEYS) {
+    const picked = pick(key, flags, env);
+    if (picked.raw !== undefined) raw[key] = picked.raw;
+    names[key] = picked.name;
+  }
+  const monitor = monitorSettings(raw, names);
 
-  const interval = pick('defaultInterval', flags, env);
-  const grace = pick('defaultGrace', flags, env);
-  const storm = pick('stormThreshold', flags, env);
-  const retention = pick('retentionDays', flags, env);
-  const raw: RawMonitorSettings = {
-    ...(interval.raw !== undefined ? { defaultIntervalSeconds: interval.raw } : {}),
-    ...(grace.raw !== undefined ? { defaultGraceSeconds: grace.raw } : {}),
-    ...(storm.raw !== undefined ? { stormThreshold: storm.raw } : {}),
-    ...(retention.raw !== undefined ? { retentionDays: retention.raw } : {}),
-  };
-  const monitor = monitorSettings(raw, {
-    defaultIntervalSeconds: interval.name,
-    defaultGraceSeconds: grace.name,
-    stormThreshold: storm.name,
-    retentionDays: retention.name,
-  });
-
-  const current = secretFromEnv(env, 'HEARTBEAT_SIGNING_SECRET');
-  const previous = secretFromEnv(env, 'HEARTBEAT_PREVIOUS_SIGNING_SECRET');
+  const current = read('signingSecret', flags, env);
+  const previous = read('previousSigningSecret', flags, env);
   if (previous !== null && current === null) {
-    throw new ConfigError('HEARTBEAT_PREVIOUS_SIGNING_SECRET is set but HEARTBEAT_SIGNING_SECRET is not; set both for a rotation.');
+    throw new ConfigError(`${SETTINGS.previousSigningSecret.local.env} is set but ${SETTINGS.signingSecret.local.env} is not; set both for a rotation.`);
   }
 
-  const dir = dataDir.raw?.trim() ?? DEFAULT_DATA_DIR;
+  const dir = read('dataDir', flags, env);
   return {
-    port: integerSetting(port.name, port.raw, { min: 0, max: 65_535 }, DEFAULT_PORT),
+    port: read('port', flags, env),
     dataDir: isAbsolute(dir) ? dir : resolve(cwd, dir),
-    sweepSeconds: integerSetting(sweep.name, sweep.raw, { min: 1, max: 86_400 }, DEFAULT_SWEEP_SECONDS),
-    // Off by default, as the contract says; on AWS the stage throttling plays this part.
-    minBeatSpacingSeconds: integerSetting(spacing.name, spacing.raw, { min: 0, max: 86_400 }, 0),
+    sweepSeconds: read('localSweepSeconds', flags, env),
+    minBeatSpacingSeconds: read('minBeatSpacingSeconds', flags, env),
     monitor,
     signingSecretFromEnv: current === null ? null : { current, previous },
-    adminTokenFromEnv: secretFromEnv(env, 'HEARTBEAT_ADMIN_TOKEN'),
+    adminTokenFromEnv: read('adminToken', flags, env),
     channels: parseLocalChannels(flags, env),
   };
 }
