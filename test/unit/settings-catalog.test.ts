@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../lambdas/core/model';
 import { ConfigError, parseSetting } from '../../lambdas/core/settings';
-import { CORE_SETTING_KEYS, SETTINGS, SETTING_KEYS, defaultText, settingProblem, settingSpec } from '../../lambdas/core/settings-catalog';
+import { CORE_SETTING_KEYS, SETTINGS, SETTING_KEYS, contextKey, defaultText, settingProblem, settingSpec } from '../../lambdas/core/settings-catalog';
 import { lambdaSettings } from '../../lambdas/handlers/lambda-config';
 import { parseLocalSettings } from '../../lambdas/local/settings';
 
@@ -117,7 +117,8 @@ describe('the settings tables of the docs', () => {
       const row = localMode.split('\n').find((line) => line.startsWith('|') && spec.local !== undefined && line.includes(`\`${spec.local.flag ?? spec.local.env}`));
       if (spec.local !== undefined) expect(row, `${key}: a row of docs/local-mode.md`).toBeDefined();
       if (spec.local?.env !== undefined) expect(row, key).toContain(`\`${spec.local.env}\``);
-      if (spec.context) expect(readme, key).toContain(`| \`${key}\` | \`${key}\`: `);
+      if (spec.context) expect(readme, key).toContain(`\`${contextKey(key)}\``);
+      if (spec.prop) expect(readme, key).toContain(`| \`${key}\` |`);
     }
   });
 });
