@@ -1,9 +1,10 @@
 /**
  * `heartbeat run <deviceId> -- <command...>`: runs a command (a cron job, a backup, a script), passes
  * its output through untouched, then sends one beat for it: `ok` when it exited 0, `fail` otherwise,
- * with the end of its output as the message. It exits with the command's own status, so cron and
- * scripts see exactly what they saw before they were wrapped. The beat goes through the shipped
- * Node client (clients/node), with its timeout, retries and backoff.
+ * with the end of its output as the message and `{exitStatus, durationSeconds}` as the metadata.
+ * It exits with the command's own status, so cron and scripts see exactly what they saw before they
+ * were wrapped. The beat goes through the shipped Node client (clients/node), with its timeout,
+ * retries and backoff.
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
@@ -151,10 +152,13 @@ export async function runCommand(deviceId: string, command: readonly string[], o
   });
 
   const tail = new OutputTail();
+  const started = io.now();
   const ended = await runChild(command, pass, tail);
   const message = tail.message() || ended.note;
+  // The run's facts, kept as the device's last metadata: what a person looking at a failed job asks first.
+  const meta = { exitStatus: ended.status, durationSeconds: Math.round((io.now() - started) / 100) / 10 };
   try {
-    await client.beat({ status: ended.status === 0 ? 'ok' : 'fail', message });
+    await client.beat({ status: ended.status === 0 ? 'ok' : 'fail', message, meta });
   } catch (error) {
     if (!(error instanceof HeartbeatError)) throw error;
     // The command's status still wins: the beat is the monitor's business, not the job's.

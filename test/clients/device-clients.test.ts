@@ -260,6 +260,24 @@ function describeClient(client: DeviceClient, build?: { readonly title: string; 
       expect(timers[0]).toBeLessThanOrEqual(60);
     });
 
+    it.skipIf(!client.keepsConnection)('opens a new connection at once, without a retry, when the server closed the kept one while idle', async () => {
+      // Prepare
+      const deviceId = id('idle-closed');
+      // Act
+      const { run, connections, idleClosed, answers } = await withProxy([], async (proxy) => {
+        proxy.closeIdleAfter(300);
+        const run = await runClient(client, [...deviceFlags(proxy, deviceId), '--every', '1', '--count', '3', '--backoff', '5']);
+        return { run, connections: proxy.connections(), idleClosed: proxy.idleClosed(), answers: proxy.requests().map((request) => `${request.connection}:${request.answer}`) };
+      });
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      expect(answers).toEqual(['1:forwarded 200', '2:forwarded 200', '3:forwarded 200']);
+      expect(idleClosed).toBe(2);
+      expect(connections).toBe(3);
+      expect(run.stderr).not.toMatch(/retry/i); // a backoff of up to 5 s would also blow the beat's slot
+      expect(await device(deviceId)).toMatchObject({ status: 'up', beats: 3 });
+    });
+
     it(`over 5 beats with --every, ${client.keepsConnection ? 'uses one TCP connection' : 'opens one connection per beat (documented: one curl process per beat)'}`, async () => {
       // Prepare
       const deviceId = id('keepalive');
@@ -367,7 +385,7 @@ describe.concurrent('heartbeat run', () => {
     const run = await heartbeatRun(deviceId, ['sh', '-c', 'echo "disk full" >&2; exit 3']);
     // Assess
     expect(run.code).toBe(3);
-    expect(await device(deviceId)).toMatchObject({ status: 'down', message: 'disk full' });
+    expect(await device(deviceId)).toMatchObject({ status: 'down', message: 'disk full', meta: { exitStatus: 3 } });
     const down = await until('a device.down alert', () => alertsOf(deviceId).find((alert) => alert.type === 'device.down'), 15_000);
     expect(down).toMatchObject({ reason: 'fail' });
   });

@@ -33,6 +33,10 @@ export interface TestProxy {
   requests(): readonly SeenRequest[];
   /** Replaces the script: these steps answer the next requests, later ones are forwarded. */
   script(steps: readonly Step[]): void;
+  /** Closes a client's connection once it has been idle this long, as a load balancer or NAT does (still advertising a long keep-alive). */
+  closeIdleAfter(ms: number): void;
+  /** Connections the proxy closed for idleness. */
+  idleClosed(): number;
   close(): Promise<void>;
 }
 
@@ -44,9 +48,24 @@ export async function startTestProxy(upstream: string): Promise<TestProxy> {
   const connectionIds = new WeakMap<Socket, number>();
   let connections = 0;
   let steps: Step[] = [];
+  let closeIdleAfterMs: number | null = null;
+  let idleClosed = 0;
+  const idleTimers = new WeakMap<Socket, NodeJS.Timeout>();
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const at = performance.now();
+    clearTimeout(idleTimers.get(req.socket));
+    res.on('finish', () => {
+      if (closeIdleAfterMs === null) return;
+      idleTimers.set(
+        req.socket,
+        setTimeout(() => {
+          if (req.socket.destroyed) return;
+          idleClosed++;
+          req.socket.destroy();
+        }, closeIdleAfterMs),
+      );
+    });
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -110,8 +129,16 @@ export async function startTestProxy(upstream: string): Promise<TestProxy> {
     script: (next) => {
       steps = [...next];
     },
+    closeIdleAfter: (ms) => {
+      closeIdleAfterMs = ms;
+    },
+    idleClosed: () => idleClosed,
     close: async () => {
-      for (const socket of sockets) socket.destroy();
+      closeIdleAfterMs = null;
+      for (const socket of sockets) {
+        clearTimeout(idleTimers.get(socket));
+        socket.destroy();
+      }
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
