@@ -315,6 +315,51 @@ if (cMissing) {
   });
 }
 
+describe('client modules', () => {
+  it('python: Heartbeat(url, device_id, token).beat(status, message, meta) records the beat, and raises HeartbeatError with the status and code of a refusal', async () => {
+    // Prepare
+    const deviceId = 'python-module';
+    const script = [
+      'import json, sys',
+      `sys.path.insert(0, ${JSON.stringify(join(REPO_ROOT, 'clients/python'))})`,
+      'from heartbeat import Heartbeat, HeartbeatError',
+      'url, device, token = sys.argv[1:4]',
+      'with Heartbeat(url, device, token, interval=30) as hb:',
+      '    print(json.dumps(hb.beat(status="fail", message="battery low", meta={"battery": 0.07})))',
+      'try:',
+      '    Heartbeat(url, device, "wrong", retries=0).beat()',
+      'except HeartbeatError as error:',
+      '    print(json.dumps({"status": error.status, "code": error.code, "text": str(error)}))',
+    ].join('\n');
+    // Act
+    const run = await runClient({ name: 'python module', command: ['python3', '-c', script], keepsConnection: true }, [live().url, deviceId, tokenFor(deviceId)]);
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    const [answer, refusal] = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(answer).toMatchObject({ deviceId, status: 'down' });
+    expect(refusal).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(await device(deviceId)).toMatchObject({ status: 'down', interval: 30, message: 'battery low', meta: { battery: 0.07 } });
+  });
+
+  it('node: new Heartbeat({url, deviceId, token}).beat({status, message, meta}) records the beat, and rejects with HeartbeatError on a refusal', async () => {
+    // Prepare
+    const deviceId = 'node-module';
+    const { Heartbeat, HeartbeatError } = await import('../../clients/node/heartbeat.mjs');
+    const hb = new Heartbeat({ url: live().url, deviceId, token: tokenFor(deviceId), interval: 30 });
+    const refused = new Heartbeat({ url: live().url, deviceId, token: 'wrong', retries: 0 });
+    // Act
+    const answer = await hb.beat({ status: 'fail', message: 'battery low', meta: { battery: 0.07 } });
+    const refusal = await refused.beat().catch((error: unknown) => error);
+    hb.close();
+    refused.close();
+    // Assess
+    expect(answer).toMatchObject({ deviceId, status: 'down' });
+    expect(refusal).toBeInstanceOf(HeartbeatError);
+    expect(refusal).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(await device(deviceId)).toMatchObject({ status: 'down', interval: 30, message: 'battery low', meta: { battery: 0.07 } });
+  });
+});
+
 describe('shell client systemd units', () => {
   const unitDir = join(REPO_ROOT, 'clients/shell/systemd');
   const script = join(REPO_ROOT, 'clients/shell/heartbeat.sh');
