@@ -188,6 +188,7 @@ withTarget(
     .option('--sweep-every <seconds>', 'sweep period to judge the last sweep by (default: what /v1/health reports, else 60)')
     .option('--secret <secret>', "signing secret for the canary's token (default: HEARTBEAT_SIGNING_SECRET, else the data directory's, else --secret-arn)")
     .option('--secret-arn <arn>', "a deployed stack's SigningSecretArn: read the secret from Secrets Manager with your AWS credentials")
+    .option('--management-url <url>', "a stack deployed with frontDoor=functionUrl: its ManagementUrl output, for the management checks")
     .option('--json', 'print the report as JSON (for scripts); the exit code is the same'),
 ).action(
   action(async (options) => {

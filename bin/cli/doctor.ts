@@ -6,7 +6,8 @@
  *   1. service      GET /v1/health answers
  *   2. sweep        the last sweep is recent (no sweep for 3 periods fails)
  *   3. canary-beat  a beat of the reserved canary device is accepted (token from the signing secret)
- *   4. management   the management API answers the operator (admin token locally, SigV4 on AWS)
+ *   4. management   the management API answers the operator (admin token locally, SigV4 on AWS;
+ *                   at --management-url when the stack has one, frontDoor=functionUrl)
  *   5. canary-read  the canary shows up with the beat just sent
  */
 import { isAbsolute, relative } from 'node:path';
@@ -16,7 +17,7 @@ import { deviceToken } from '../../lambdas/core/tokens';
 import { dataDirLayout } from '../../lambdas/local/data-dir';
 import type { Io } from './commands';
 import { CliError } from './errors';
-import { callApi, describeFailure, type ApiResponse, type Auth } from './http-client';
+import { callApi, describeFailure, signingService, type ApiResponse, type Auth } from './http-client';
 import { localAdminToken, readSigningSecretFile, resolveTarget, type Target, type TargetOptions } from './target';
 
 /** Sweep period assumed when neither --sweep-every nor the health answer says (the stack's schedule). */
@@ -49,6 +50,8 @@ export interface DoctorOptions extends TargetOptions {
   /** The stack's SigningSecretArn: read the secret from Secrets Manager with the operator's credentials. */
   readonly secretArn?: string;
   readonly json?: boolean;
+  /** The stack's ManagementUrl output (frontDoor=functionUrl): management checks go there instead of --url. */
+  readonly managementUrl?: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -136,6 +139,8 @@ const reason = (error: unknown) => (error instanceof Error ? error.message : Str
 export async function runDoctor(options: DoctorOptions, io: Io): Promise<DoctorReport> {
   const sweepOverride = wholeSeconds(options.sweepEvery);
   const target = resolveTarget(options, io.env, io.cwd);
+  // With frontDoor=functionUrl, operators have their own URL (SigV4 for service lambda).
+  const management = options.managementUrl === undefined ? target : resolveTarget({ ...options, url: options.managementUrl }, io.env, io.cwd);
   const where = target.remote ? `--url ${target.base}` : `--port ${new URL(target.base).port} --data-dir ${shown(target.dataDir, io.cwd)}`;
   const checks: CheckResult[] = [];
 
@@ -214,20 +219,21 @@ export async function runDoctor(options: DoctorOptions, io: Io): Promise<DoctorR
   if (!health) checks.push(skip('management', 'service'));
   else {
     try {
-      const auth: Auth = target.remote ? { kind: 'sigv4' } : { kind: 'bearer', token: localAdminToken(target, io.env) };
-      const response = await callApi(target, { method: 'GET', path: '/v1/devices', query: { limit: '1' }, auth });
+      const auth: Auth = management.remote ? { kind: 'sigv4' } : { kind: 'bearer', token: localAdminToken(management, io.env) };
+      const response = await callApi(management, { method: 'GET', path: '/v1/devices', query: { limit: '1' }, auth });
+      const at = management === target ? '' : ` at ${management.base}`;
       if (response.status === 200) {
         managementOk = true;
-        checks.push(pass('management', `GET /v1/devices answers the operator (${target.remote ? 'SigV4' : 'admin token'})`));
+        checks.push(pass('management', `GET /v1/devices${at} answers the operator (${management.remote ? 'SigV4' : 'admin token'})`));
       } else {
-        checks.push(fail('management', `GET /v1/devices answered ${describeFailure(response)}`, managementFix(target, response, io.env)));
+        checks.push(fail('management', `GET /v1/devices${at} answered ${describeFailure(response)}`, managementFix(management, response, io.env)));
       }
     } catch (error) {
       checks.push(
         fail(
           'management',
           reason(error),
-          target.remote ? 'configure AWS credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) and --region.' : 'point --data-dir at the running service\'s data directory, or set HEARTBEAT_ADMIN_TOKEN.',
+          management.remote ? 'configure AWS credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) and --region.' : 'point --data-dir at the running service\'s data directory, or set HEARTBEAT_ADMIN_TOKEN.',
         ),
       );
     }
@@ -236,9 +242,9 @@ export async function runDoctor(options: DoctorOptions, io: Io): Promise<DoctorR
   // 5. canary-read
   if (!sent || !managementOk) checks.push(skip('canary-read', [!sent ? 'canary-beat' : '', !managementOk ? 'management' : ''].filter(Boolean).join(' and ')));
   else {
-    const auth: Auth = target.remote ? { kind: 'sigv4' } : { kind: 'bearer', token: localAdminToken(target, io.env) };
+    const auth: Auth = management.remote ? { kind: 'sigv4' } : { kind: 'bearer', token: localAdminToken(management, io.env) };
     try {
-      const response = await callApi(target, { method: 'GET', path: `/v1/devices/${CANARY_DEVICE_ID}`, auth });
+      const response = await callApi(management, { method: 'GET', path: `/v1/devices/${CANARY_DEVICE_ID}`, auth });
       const device = response.json as DeviceView | undefined;
       if (response.status === 200 && device?.lastSeen && Date.parse(device.lastSeen) >= Date.parse(sent.lastSeen)) {
         checks.push(pass('canary-read', `${CANARY_DEVICE_ID} is ${device.status}, last seen ${device.lastSeen}, ${device.beats} beat${device.beats === 1 ? '' : 's'} so far`));
@@ -270,9 +276,10 @@ function beatFix(target: Target): string {
 
 function managementFix(target: Target, response: ApiResponse, env: Env): string {
   if (target.remote) {
-    return response.status === 403
-      ? 'your AWS principal (aws sts get-caller-identity) needs execute-api:Invoke on the API\'s /v1/devices routes, and the request must be signed for the stack\'s region (--region).'
-      : 'read the management function\'s log group.';
+    if (response.status !== 403) return 'read the management function\'s log group.';
+    return signingService(new URL(target.base).hostname) === 'lambda'
+      ? 'your AWS principal (aws sts get-caller-identity) needs lambda:InvokeFunctionUrl on the management function, and the request must be signed for the stack\'s region (--region).'
+      : 'your AWS principal (aws sts get-caller-identity) needs execute-api:Invoke on the API\'s /v1/devices routes, and the request must be signed for the stack\'s region (--region); with frontDoor=functionUrl pass --management-url <ManagementUrl>.';
   }
   if (response.status === 401) {
     return env.HEARTBEAT_ADMIN_TOKEN

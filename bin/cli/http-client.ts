@@ -26,7 +26,12 @@ export interface ApiResponse {
 
 const TIMEOUT_MS = 10_000;
 
-/** Headers that sign the request with the caller's AWS credentials (service `execute-api`). */
+/** The SigV4 service of a deployed stack's URL: `lambda` for a Lambda function URL (frontDoor=functionUrl), else `execute-api`. */
+export function signingService(hostname: string): 'lambda' | 'execute-api' {
+  return /\.lambda-url\.[a-z0-9-]+\.on\.aws$/.test(hostname) ? 'lambda' : 'execute-api';
+}
+
+/** Headers that sign the request with the caller's AWS credentials (service `execute-api`, or `lambda` for a function URL). */
 export async function sigv4Headers(target: Target, method: string, url: URL, headers: Record<string, string>, body: string | undefined): Promise<Record<string, string>> {
   if (!target.region) throw new CliError('Set --region or AWS_REGION: SigV4 signing needs the region of the stack.');
   // Loaded only for a deployed stack: the credential chain is a large import that local use never needs.
@@ -35,7 +40,7 @@ export async function sigv4Headers(target: Target, method: string, url: URL, hea
     import('@aws-crypto/sha256-js'),
     import('@aws-sdk/credential-providers'),
   ]);
-  const signer = new SignatureV4({ service: 'execute-api', region: target.region, credentials: fromNodeProviderChain(), sha256: Sha256 });
+  const signer = new SignatureV4({ service: signingService(url.hostname), region: target.region, credentials: fromNodeProviderChain(), sha256: Sha256 });
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) query[key] = value;
   try {

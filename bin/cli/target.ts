@@ -36,9 +36,9 @@ export interface Target {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
-/** The region in an execute-api host name (`<id>.execute-api.<region>.amazonaws.com`), if it is one. */
-function regionFromHost(hostname: string): string | null {
-  return /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(hostname)?.[1] ?? null;
+/** The region in an execute-api or function URL host name (`<id>.execute-api.<region>.amazonaws.com`, `<id>.lambda-url.<region>.on.aws`), if it is one. */
+export function regionFromHost(hostname: string): string | null {
+  return (/\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(hostname) ?? /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(hostname))?.[1] ?? null;
 }
 
 /** The data directory of local mode, by the same rule as `start`: --data-dir, HEARTBEAT_DATA_DIR, `.heartbeat`. */

@@ -6,11 +6,13 @@
  * Secrets Manager is aws-sdk-client-mock.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runDoctor } from '../../bin/cli/doctor';
+import { signingService } from '../../bin/cli/http-client';
+import { regionFromHost } from '../../bin/cli/target';
 import type { Io } from '../../bin/cli/commands';
 
 const SECRET = 'stack-signing-secret-0123456789abcdef';
@@ -20,12 +22,18 @@ const token = (deviceId: string) => createHmac('sha256', SECRET).update(deviceId
 
 let stack: Server;
 let url = '';
+let managementOnly: Server;
+let managementUrl = '';
+/** Paths of the management requests each fake server received. */
+const hits: { stack: string[]; management: string[] } = { stack: [], management: [] };
 let forbidManagement = false;
 let canaryLastSeen: string | null = null;
 const signedRegions: string[] = [];
 
-beforeAll(async () => {
-  stack = createServer((req, res) => {
+/** The fake stack's answers; `which` records where management requests landed. */
+function handler(which: 'stack' | 'management') {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url?.startsWith('/v1/devices')) hits[which].push(req.url);
     res.setHeader('content-type', 'application/json');
     const send = (status: number, body: unknown) => {
       res.statusCode = status;
@@ -47,18 +55,28 @@ beforeAll(async () => {
       return send(200, { devices: [], cursor: null });
     }
     return send(404, { message: 'Not Found' });
-  });
+  };
+}
+
+beforeAll(async () => {
+  stack = createServer(handler('stack'));
   await new Promise<void>((resolve) => stack.listen(0, '127.0.0.2', resolve));
   url = `http://127.0.0.2:${(stack.address() as { port: number }).port}`;
+  managementOnly = createServer(handler('management'));
+  await new Promise<void>((resolve) => managementOnly.listen(0, '127.0.0.3', resolve));
+  managementUrl = `http://127.0.0.3:${(managementOnly.address() as { port: number }).port}`;
 });
 afterAll(async () => {
   await new Promise((resolve) => stack.close(resolve));
+  await new Promise((resolve) => managementOnly.close(resolve));
 });
 
 const savedEnv = { ...process.env };
 afterEach(() => {
   forbidManagement = false;
   signedRegions.length = 0;
+  hits.stack.length = 0;
+  hits.management.length = 0;
   for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_EC2_METADATA_DISABLED']) {
     if (savedEnv[key] === undefined) delete process.env[key];
     else process.env[key] = savedEnv[key];
@@ -120,5 +138,31 @@ describe('heartbeat doctor --url (a deployed stack)', () => {
     expect(beat).toMatchObject({ status: 'fail' });
     expect(beat?.detail).toContain('--secret-arn <SigningSecretArn>');
     expect(beat?.fix).toContain('--secret-arn');
+  });
+
+  it('sends the management checks to --management-url (frontDoor=functionUrl) and the beat to --url', async () => {
+    // Prepare
+    const options = { url, managementUrl, secret: SECRET, region: 'eu-west-1' };
+    // Act
+    const report = await runDoctor(options, io([]));
+    // Assess
+    expect(report.ok).toBe(true);
+    expect(hits).toEqual({ stack: [], management: ['/v1/devices?limit=1', `/v1/devices/${CANARY}`] });
+    expect(report.checks.find((c) => c.check === 'management')?.detail).toContain(`at ${managementUrl}`);
+  });
+});
+
+describe('signing a deployed stack URL', () => {
+  it('signs function URLs for service lambda and API URLs for execute-api, with the region from the host', () => {
+    // Prepare
+    const hosts = ['abc123.lambda-url.eu-west-1.on.aws', 'abc123.execute-api.us-east-2.amazonaws.com', 'monitor.example.com'];
+    // Act
+    const signed = hosts.map((host) => [signingService(host), regionFromHost(host)]);
+    // Assess
+    expect(signed).toEqual([
+      ['lambda', 'eu-west-1'],
+      ['execute-api', 'us-east-2'],
+      ['execute-api', null],
+    ]);
   });
 });
