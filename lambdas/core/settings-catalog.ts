@@ -24,7 +24,7 @@
 import { MIN_SIGNING_SECRET_CHARS } from './signing-secrets';
 
 /** The Lambda functions of the stack, for `lambda.setOn`. */
-export type FunctionRole = 'ingest' | 'sweeper' | 'management';
+export type FunctionRole = 'ingest' | 'sweeper' | 'instantAlerts' | 'management';
 
 /** What every setting declares. */
 interface SettingBase {
@@ -110,7 +110,7 @@ const LONGEST_DEADLINE_DAYS = Math.ceil((MAX_INTERVAL_SECONDS + MAX_GRACE_SECOND
 /** Fixed facts of the deployment that are not settings, shared by the construct and the cost model. */
 export const DEPLOYMENT = {
   /** Memory of each function, MB. */
-  memoryMb: { ingest: 256, sweeper: 512, management: 256 },
+  memoryMb: { ingest: 256, sweeper: 512, instantAlerts: 256, management: 256 },
   /** Seconds between scheduled invocations of the sweeper on AWS (EventBridge fires at most once a minute); each one covers one such period. */
   sweepScheduleSeconds: 60,
 } as const;
@@ -189,14 +189,14 @@ export const SETTINGS = {
     kind: 'integer', min: 5, max: MAX_INTERVAL_SECONDS, default: 60, unit: 'seconds',
     doc: 'interval (seconds between beats) of a device that never stated one',
     core: true, prop: true,
-    lambda: { env: 'DEFAULT_INTERVAL_SECONDS', setOn: ['ingest', 'sweeper', 'management'] },
+    lambda: { env: 'DEFAULT_INTERVAL_SECONDS', setOn: ['ingest', 'sweeper', 'instantAlerts', 'management'] },
     local: { flag: '--default-interval', env: 'HEARTBEAT_DEFAULT_INTERVAL' },
   },
   defaultGraceSeconds: {
     kind: 'integer', min: 0, max: MAX_GRACE_SECONDS, default: null, unit: 'seconds', defaultText: 'equal to the interval',
     doc: 'grace (extra seconds of silence) of a device that never stated one; unset, it follows the interval, so one lost beat never alerts',
     core: true, prop: true,
-    lambda: { env: 'DEFAULT_GRACE_SECONDS', setOn: ['ingest', 'sweeper', 'management'] },
+    lambda: { env: 'DEFAULT_GRACE_SECONDS', setOn: ['ingest', 'sweeper', 'instantAlerts', 'management'] },
     local: { flag: '--default-grace', env: 'HEARTBEAT_DEFAULT_GRACE' },
   },
   retentionDays: {
@@ -204,14 +204,14 @@ export const SETTINGS = {
     kind: 'integer', min: LONGEST_DEADLINE_DAYS + 1, max: 3650, default: 30, unit: 'days',
     doc: 'days a silent device is kept before its record is reclaimed (DynamoDB TTL); every ok beat restarts the count, and a device that is down or never beat is kept',
     core: true, prop: true, context: true,
-    lambda: { env: 'RETENTION_DAYS', setOn: ['ingest', 'sweeper', 'management'] },
+    lambda: { env: 'RETENTION_DAYS', setOn: ['ingest', 'sweeper', 'instantAlerts', 'management'] },
     local: { flag: '--retention-days', env: 'HEARTBEAT_RETENTION_DAYS' },
   },
   stormThreshold: {
     kind: 'integer', min: 0, max: 1_000_000, default: 25, unit: 'n',
     doc: 'more devices of one group going down in one sweep than this become one fleet.down alert; 0 turns aggregation off',
     core: true, prop: true, context: true,
-    lambda: { env: 'STORM_THRESHOLD', setOn: ['sweeper'] },
+    lambda: { env: 'STORM_THRESHOLD', setOn: ['sweeper', 'instantAlerts'] },
     local: { flag: '--storm-threshold', env: 'HEARTBEAT_STORM_THRESHOLD' },
   },
 

@@ -1,9 +1,23 @@
-/** Creates the device table in DynamoDB Local with the same key schema and TTL as the stack. */
-import { CreateTableCommand, DescribeTimeToLiveCommand, ResourceInUseException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+/**
+ * Creates the device table in DynamoDB Local with the same key schema, TTL and stream as the stack
+ * (the stream feeds the instant-alert consumer: lambdas/local/stream-poller.ts).
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  ResourceInUseException,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../adapters/dynamodb/table-schema';
 
-/** Creates the table when it is missing and makes sure TTL is on. Idempotent. */
-export async function ensureDeviceTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/** The stack's stream view: the filters compare the old and the new image. */
+const STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
+
+/** Creates the table when it is missing, makes sure TTL and the stream are on, and returns the stream's ARN. Idempotent. */
+export async function ensureDeviceTable(client: DynamoDBClient, tableName: string): Promise<{ streamArn: string }> {
   try {
     await client.send(
       new CreateTableCommand({
@@ -11,6 +25,7 @@ export async function ensureDeviceTable(client: DynamoDBClient, tableName: strin
         AttributeDefinitions: [{ AttributeName: PARTITION_KEY, AttributeType: 'S' }],
         KeySchema: [{ AttributeName: PARTITION_KEY, KeyType: 'HASH' }],
         BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: STREAM,
       }),
     );
   } catch (error) {
@@ -20,4 +35,15 @@ export async function ensureDeviceTable(client: DynamoDBClient, tableName: strin
   if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
     await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
   }
+  let table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+  // A data directory from before streams existed: turn the stream on in place.
+  if (table?.StreamSpecification?.StreamEnabled !== true || table.StreamSpecification.StreamViewType !== STREAM.StreamViewType) {
+    if (table?.StreamSpecification?.StreamEnabled === true) {
+      await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: false } }));
+    }
+    table = (await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: STREAM }))).TableDescription;
+  }
+  const streamArn = table?.LatestStreamArn;
+  if (streamArn === undefined) throw new Error(`DynamoDB Local gave table ${tableName} no stream.`);
+  return { streamArn };
 }

@@ -3,6 +3,7 @@
  * secrets, the local alert sink, the system clock) and hands them to the same core and handlers
  * the Lambdas use. `startLocalService` starts everything; the returned `stop` undoes it in order.
  */
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDbDeviceStore } from '../adapters/dynamodb/device-store';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { fetchHttpSender } from '../adapters/delivery/fetch-http-sender';
@@ -13,6 +14,7 @@ import { buildChannels, type ChannelSettings } from '../core/channels';
 import { AlertDispatcher, timerSleep } from '../core/delivery';
 import { minSpacingThrottle } from '../adapters/min-spacing-throttle';
 import { systemClock } from '../adapters/system-clock';
+import { AlertOutbox } from '../core/alert-outbox';
 import { HeartbeatRecorder } from '../core/heartbeat';
 import { FleetManager } from '../core/management';
 import type { MonitorSettings } from '../core/model';
@@ -20,17 +22,22 @@ import type { Clock, DeviceStore, Logger, SigningSecretSource } from '../core/po
 import { Sweeper } from '../core/sweep';
 import { deviceToken, type SigningSecrets } from '../core/tokens';
 import { createIngestApi } from '../handlers/ingest-api';
+import { createInstantAlertJob } from '../handlers/instant-alerts-job';
 import { createManagementApi } from '../handlers/management-api';
 import { adminTokenAuthorizer } from './admin-auth';
 import { lockDataDir, prepareDataDir, type DataDirLayout } from './data-dir';
 import { ensureDeviceTable } from './device-table';
-import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { localClientConfig, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LocalHttpServer, type LocalHandlers } from './http-server';
 import { LocalDelivery } from './local-delivery';
 import { FileSigningSecrets, StaticSigningSecrets, readOrCreateAdminToken, readOrCreateWebhookSecret } from './secrets';
 import { SETTINGS } from '../core/settings-catalog';
 import type { LocalSettings } from './settings';
+import { startStreamPoller } from './stream-poller';
 import { startSweepTimer, type SweepTimer } from './sweep-timer';
+
+/** The lease an instant-alert batch takes locally: the AWS consumer's timeout. */
+const INSTANT_ALERT_BUDGET_MS = 30_000;
 
 /** DynamoDB Local has one table per data directory; a fixed name is fine there. */
 export const LOCAL_TABLE_NAME = 'heartbeat-devices';
@@ -110,7 +117,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
 
     const client = dynamo.client();
     teardown.add('DynamoDB client', () => client.destroy());
-    await ensureDeviceTable(client, LOCAL_TABLE_NAME);
+    const { streamArn } = await ensureDeviceTable(client, LOCAL_TABLE_NAME);
     const store = new DynamoDbDeviceStore({ client, tableName: LOCAL_TABLE_NAME });
 
     const monitor = settings.monitor;
@@ -130,13 +137,21 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     // Added before the sweep timer, so it stops after it: the last sweep's alerts are handed over first.
     if (delivery) teardown.add('alert delivery', () => delivery.stop());
     const sink = new LocalAlertSink({ file: layout.alerts, print });
+    const publisher = delivery ? delivery.wrap(sink) : sink;
     const sweeper = new Sweeper(
-      { store, publisher: delivery ? delivery.wrap(sink) : sink, clock, settings: monitor, logger },
+      { store, publisher, clock, settings: monitor, logger },
       // One segment: a local fleet is small, and DynamoDB Local shares our two cores.
       { segments: 1, writeConcurrency: 8 },
     );
     const timer: SweepTimer = startSweepTimer({ sweep: () => sweeper.sweep(), everyMs: settings.sweepSeconds * 1000, logger, immediately: true });
     teardown.add('sweep timer', () => timer.stop());
+
+    // Instant alerts: the table's stream, read as Lambda's event source mapping reads it on AWS.
+    const streams = new DynamoDBStreamsClient(localClientConfig(dynamo.endpoint));
+    teardown.add('DynamoDB Streams client', () => streams.destroy());
+    const instantAlerts = createInstantAlertJob({ outbox: new AlertOutbox({ store, publisher, clock, settings: monitor, logger }, { writeConcurrency: 8 }), clock, logger });
+    const poller = await startStreamPoller({ client: streams, streamArn, handle: (records) => instantAlerts(records, INSTANT_ALERT_BUDGET_MS), logger });
+    teardown.add('stream poller', () => poller.stop());
     // Undo runs last-in first-out: after the timer, close HTTP (letting requests in flight finish)
     // while DynamoDB Local still answers them. The earlier close step then finds nothing to do.
     teardown.add('HTTP server', () => http.close());

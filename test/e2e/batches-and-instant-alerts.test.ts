@@ -82,3 +82,75 @@ describe('local mode: beats in batches', () => {
     ]);
   });
 });
+
+describe('local mode: instant alerts from the table stream', () => {
+  const alertsOf = (deviceId: string) => {
+    let text = '';
+    try {
+      text = readFileSync(join(live().dataDir, 'alerts.jsonl'), 'utf8');
+    } catch {
+      return [];
+    }
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as { type: string; deviceId?: string; reason?: string; incidentId?: string })
+      .filter((alert) => alert.deviceId === deviceId);
+  };
+  const waitFor = async (check: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    return check();
+  };
+  const beat = (deviceId: string, body: unknown) =>
+    fetch(`${live().url}/v1/heartbeats/${deviceId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokenFor(deviceId)}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it("announces a fail beat's device.down within 2 s with the sweep at 60 s, and the recovery's device.up too", async () => {
+    // Prepare: a healthy device, and no alert for it yet
+    expect((await beat('instant-1', { status: 'ok' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alertsOf('instant-1')).toEqual([]);
+
+    // Act: it reports a failure
+    const failedAt = Date.now();
+    expect((await beat('instant-1', { status: 'fail', message: 'pump stalled' })).status).toBe(200);
+    const downInTime = await waitFor(() => alertsOf('instant-1').some((a) => a.type === 'device.down'), 2000);
+    const downAfterMs = Date.now() - failedAt;
+
+    // Assess
+    expect(downInTime, `device.down after ${downAfterMs} ms`).toBe(true);
+    const [down] = alertsOf('instant-1');
+    expect(down).toMatchObject({ type: 'device.down', reason: 'fail' });
+
+    // Act: it recovers
+    const recoveredAt = Date.now();
+    expect((await beat('instant-1', { status: 'ok' })).status).toBe(200);
+    const upInTime = await waitFor(() => alertsOf('instant-1').some((a) => a.type === 'device.up'), 2000);
+
+    // Assess: one down, one up, paired by incident id
+    expect(upInTime, `device.up after ${Date.now() - recoveredAt} ms`).toBe(true);
+    const alerts = alertsOf('instant-1');
+    expect(alerts.map((a) => a.type)).toEqual(['device.down', 'device.up']);
+    expect(alerts[1]?.incidentId).toBe(alerts[0]?.incidentId);
+  });
+
+  it('raises nothing for ordinary beats and for more fails while down', async () => {
+    // Prepare
+    await beat('instant-2', { status: 'ok' });
+    await beat('instant-2', { status: 'fail' });
+    expect(await waitFor(() => alertsOf('instant-2').length === 1, 2000)).toBe(true);
+    // Act
+    await beat('instant-2', { status: 'fail' });
+    await beat('instant-2', { status: 'fail' });
+    await beat('instant-3', { status: 'ok' });
+    await beat('instant-3', { status: 'ok' });
+    await new Promise((r) => setTimeout(r, 1000));
+    // Assess
+    expect(alertsOf('instant-2').map((a) => a.type)).toEqual(['device.down']);
+    expect(alertsOf('instant-3')).toEqual([]);
+  });
+});

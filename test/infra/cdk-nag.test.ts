@@ -65,7 +65,7 @@ describe('cdk-nag AwsSolutions checks', { timeout: 180_000 }, () => {
     expect(rules).toContain('AwsSolutions-SNS3');
   });
 
-  it('acknowledges only APIG4 on the six public routes, SMG4 on the two secrets and SQS3 on the dead-letter queue, each with a reason', () => {
+  it('acknowledges only APIG4 on the six public routes, SMG4 on the two secrets, SQS3 on the dead-letter queue and the stream-list wildcard, each with a reason', () => {
     // writeSuppressionsToCloudFormation copies each acknowledgement into the resource's Metadata.
     const app = testApp(ALL_CHANNELS);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
@@ -89,6 +89,7 @@ describe('cdk-nag AwsSolutions checks', { timeout: 180_000 }, () => {
       'AwsSolutions-APIG4 GET /v1/health',
       'AwsSolutions-APIG4 POST /v1/heartbeats',
       'AwsSolutions-APIG4 POST /v1/heartbeats/{deviceId}',
+      'AwsSolutions-IAM5[Resource::<MonitorDevices3DA0B15A.Arn>/stream/*] AWS::IAM::Policy',
       'AwsSolutions-SMG4 AWS::SecretsManager::Secret',
       'AwsSolutions-SMG4 AWS::SecretsManager::Secret',
       'AwsSolutions-SQS3 AWS::SQS::Queue',

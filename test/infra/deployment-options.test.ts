@@ -153,3 +153,65 @@ describe('billing', () => {
     expect(unknown).toThrow(/billing must be one of onDemand, provisioned/);
   });
 });
+
+describe('instant alerts', () => {
+  it('streams new and old images of the device table', () => {
+    // Act
+    const { template } = buildHeartbeatStack();
+    // Assess
+    template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } });
+  });
+
+  it('maps the stream to the consumer with filter criteria that only the opening and the recovering beat match', () => {
+    // Act
+    const { stack, template } = buildHeartbeatStack();
+    // Assess
+    const m = stack.monitor;
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as { Properties: Record<string, any>; DependsOn?: string[] };
+    expect(mapping.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(m.table), 'StreamArn'] },
+      FunctionName: { Ref: logicalId(m.instantAlertFunction) },
+      StartingPosition: 'LATEST',
+      BatchSize: 100,
+      MaximumRetryAttempts: 2,
+      MaximumRecordAgeInSeconds: 60,
+    });
+    const patterns = mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
+    expect(patterns).toEqual([
+      {
+        eventName: ['INSERT', 'MODIFY'],
+        dynamodb: {
+          NewImage: { st: { S: ['down'] }, rs: { S: ['fail'] }, p: { BOOL: [{ exists: false }] } },
+          OldImage: { rs: { S: [{ exists: false }] } },
+        },
+      },
+      {
+        eventName: ['MODIFY'],
+        dynamodb: {
+          NewImage: { st: { S: ['up'] }, ds: { N: [{ exists: true }] }, p: { BOOL: [{ exists: false }] } },
+          OldImage: { st: { S: ['down'] } },
+        },
+      },
+    ]);
+    // The mapping is created only once the role may read the stream.
+    expect(mapping.DependsOn?.some((id) => id.includes('InstantAlertsStreamRead'))).toBe(true);
+  });
+
+  it('grants the consumer the stream reads on its stream, UpdateItem on the table, publish on the alert topic and its own logs, nothing else', () => {
+    // Act
+    const { stack, template } = buildHeartbeatStack();
+    // Assess
+    const m = stack.monitor;
+    const statements = roleStatements(template, roleIdOf(m.instantAlertFunction));
+    const byActions = Object.fromEntries(statements.map((s) => [actionsOf([s]).join(','), s.Resource]));
+    expect(byActions).toEqual({
+      'dynamodb:UpdateItem': { 'Fn::GetAtt': [logicalId(m.table), 'Arn'] },
+      'sns:Publish': { Ref: logicalId(m.alertTopic) },
+      'dynamodb:DescribeStream,dynamodb:GetRecords,dynamodb:GetShardIterator': { 'Fn::GetAtt': [logicalId(m.table), 'StreamArn'] },
+      'dynamodb:ListStreams': { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(m.table), 'Arn'] }, '/stream/*']] },
+      'logs:CreateLogStream,logs:PutLogEvents': { 'Fn::GetAtt': [expect.stringMatching(/^MonitorInstantAlertsLogGroup/), 'Arn'] },
+    });
+    expect(envOf(template, logicalId(m.instantAlertFunction))).toMatchObject({ ALERT_TOPIC_ARN: { Ref: logicalId(m.alertTopic) }, TABLE_NAME: { Ref: logicalId(m.table) } });
+  });
+});

@@ -19,7 +19,7 @@ describe('HeartbeatMonitor defaults', () => {
   it('lets the grace follow the interval: DEFAULT_GRACE_SECONDS is not set', () => {
     const { template } = build();
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const fn of functions) {
       const variables = (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
       expect(variables).toMatchObject({ DEFAULT_INTERVAL_SECONDS: '60', RETENTION_DAYS: '30' });
@@ -79,7 +79,7 @@ describe('HeartbeatMonitor props', () => {
   it('applies logRetention to function and access logs', () => {
     const { template } = build({ logRetention: logs.RetentionDays.ONE_WEEK });
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(4);
+    expect(groups).toHaveLength(5);
     for (const group of groups) expect(group).toMatchObject({ Properties: { RetentionInDays: 7 } });
   });
 
