@@ -40,7 +40,7 @@ describe('HeartbeatNotifier', () => {
     expect(bare.monitor.notifier).toBeUndefined();
     bareTemplate.resourceCountIs('AWS::SQS::Queue', 0);
     bareTemplate.resourceCountIs('AWS::SNS::Subscription', 0);
-    bareTemplate.resourceCountIs('AWS::Lambda::Function', 3);
+    bareTemplate.resourceCountIs('AWS::Lambda::Function', 4); // ingest, sweeper, instant alerts, management
   });
 
   it('runs one function with the channel settings, long enough for every retry, retried twice then dead-lettered', () => {
