@@ -8,8 +8,10 @@
  * services with the environment-only credential provider.
  *
  * One scenario, in order: a beat through the ingest bundle, a sweep through the sweeper bundle
- * that publishes a `device.down` to SNS, a read through the management bundle.
+ * that publishes a `device.down` to SNS, a stream record of a `fail` beat through the instant-alert
+ * bundle that publishes its `device.down` at once, a read through the management bundle.
  */
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,7 +101,7 @@ describe('the Lambda bundles cdk synth writes', () => {
     // Act
     const ids = stack.functions.map((fn) => fn.constructPath.split('/').at(-2)).sort();
     // Assess
-    expect(ids).toEqual(['Ingest', 'Management', 'Sweeper']);
+    expect(ids).toEqual(['Ingest', 'InstantAlerts', 'Management', 'Sweeper']);
   });
 
   it('are ES modules with only the environment credential provider inside', () => {
@@ -157,6 +159,24 @@ describe('the Lambda bundles cdk synth writes', () => {
     expect(sns.accessKeyIds).toContain(CREDENTIALS.AWS_ACCESS_KEY_ID);
     expect(await table.store().getDevice('bundle-late')).toMatchObject({ state: 'down', downAlerted: true });
     expect(await table.store().getDevice('bundle-beat')).toMatchObject({ state: 'up' });
+  });
+
+  it('instant alerts: announces the fail beat of a stream record at once, through SNS', async () => {
+    // Prepare: a first beat that fails, and its stream record as Lambda delivers it (INSERT, no old image).
+    await new HeartbeatRecorder({ store: table.store(), clock: new FakeClock(Date.now()), settings: DEFAULT_SETTINGS, logger: silentLogger }).record('bundle-fail', {
+      status: 'fail',
+      message: 'overheated',
+    });
+    const item = (await table.client.send(new GetItemCommand({ TableName: table.tableName, Key: { pk: { S: 'bundle-fail' } } }))).Item;
+    const record = { eventID: '1', eventName: 'INSERT', eventSource: 'aws:dynamodb', awsRegion: REGION, dynamodb: { Keys: { pk: { S: 'bundle-fail' } }, NewImage: item, StreamViewType: 'NEW_AND_OLD_IMAGES' } };
+    const instant = stack.fn('InstantAlerts');
+    // Act
+    const run = await invokeBundle(instant, envOf(instant), [{ Records: [record] }]);
+    // Assess
+    const downs = sns.ofEvent('device.down').filter((m) => m.attributes.deviceId === 'bundle-fail');
+    expect(downs, run.output).toHaveLength(1);
+    expect(JSON.parse(JSON.parse(downs[0]?.message ?? '{}').default)).toMatchObject({ type: 'device.down', deviceId: 'bundle-fail', reason: 'fail' });
+    expect(await table.store().getDevice('bundle-fail')).toMatchObject({ state: 'down', downAlerted: true, lease: null });
   });
 
   it('management: reads the down device and the health summary the sweep wrote', async () => {
