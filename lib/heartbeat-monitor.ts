@@ -58,6 +58,8 @@ export interface HeartbeatMonitorProps extends HeartbeatMonitorSettingProps {
   readonly sweepSegments?: SettingProp<'sweepSegments'>;
   /** Downs of one group in one sweep above this make one `fleet.down` (settings catalog: `stormThreshold`). */
   readonly stormThreshold?: SettingProp<'stormThreshold'>;
+  /** A `device.still_down` reminder every N seconds while a device stays down; 0 off, else at least 300 (settings catalog: `repeatEverySeconds`, context `repeatEvery`). */
+  readonly repeatEverySeconds?: SettingProp<'repeatEverySeconds'>;
   /** Seconds between sweeps, 10 to 60 (settings catalog: `sweepEverySeconds`, context `sweepEvery`). */
   readonly sweepEverySeconds?: SettingProp<'sweepEverySeconds'>;
   /** How devices reach the service: `httpApi` or `functionUrl` (settings catalog: `frontDoor`). */

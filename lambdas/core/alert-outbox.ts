@@ -5,12 +5,22 @@
  *   1. claims each device that owes something, with a compare-and-set that also takes its lease
  *      (`markDown` for an overdue device, `claimAlerts` for an open outage not yet fully announced);
  *   2. builds the due alerts from the claimed copies, folds a group's storm into `fleet.down`s;
- *   3. publishes the downs, then the ups whose down is out (so a pair never arrives reversed);
+ *   3. publishes the downs, then the ups whose down is out (so a pair never arrives reversed), then
+ *      the `device.still_down` reminders of outages that stay down (every `repeatEverySeconds`);
  *   4. settles each device: records what went out and gives the lease back.
  * A failed write skips its device (logged and counted); its lease runs out and a later caller retries.
  * Nothing is marked sent before it was published, so delivery is at least once, with a stable incidentId.
  */
-import { deviceDownAlert, deviceUpAlert, fleetDownAlert, type Alert, type DeviceDownAlert, type DeviceUpAlert } from './alerts';
+import {
+  deviceDownAlert,
+  deviceStillDownAlert,
+  deviceUpAlert,
+  fleetDownAlert,
+  type Alert,
+  type DeviceDownAlert,
+  type DeviceStillDownAlert,
+  type DeviceUpAlert,
+} from './alerts';
 import { isCanary } from './canary';
 import { TaskPool } from './concurrency';
 import type { AlertLease, DeviceRecord, MonitorSettings } from './model';
@@ -19,26 +29,43 @@ import type { AlertPublisher, Clock, DeviceStore, Logger, SettleOutcome } from '
 /** What the outbox must do for one device it was handed. */
 export type OutboxTask = 'lapse' | 'announce' | 'none';
 
+/**
+ * The number of the reminder an announced outage owes at `now`, or null: reminder n falls due
+ * `n * repeatEverySeconds` after the outage began. After a gap (no sweep for a while) only the
+ * latest is sent, never a burst of the missed ones.
+ */
+export function reminderDue(device: DeviceRecord, now: number, repeatEverySeconds: number): number | null {
+  if (repeatEverySeconds <= 0 || device.state !== 'down' || !device.downAlerted || device.downSince === null) return null;
+  const reminder = Math.floor((now - device.downSince) / (repeatEverySeconds * 1000));
+  return reminder > device.remindersSent ? reminder : null;
+}
+
 /** Decides, from one record read at `now`, what the outbox does with it. */
-export function classifyForSweep(device: DeviceRecord, now: number): OutboxTask {
+export function classifyForSweep(device: DeviceRecord, now: number, repeatEverySeconds = 0): OutboxTask {
   if (device.paused) return 'none';
   if (isCanary(device.deviceId)) return 'none'; // the doctor's canary goes silent after each check by design
   // Another sweeper is publishing this device's alerts; it settles them or its lease runs out.
   if (device.lease !== null && device.lease.until > now) return 'none';
   if (device.downSince !== null) {
-    // An open outage whose down, or whose recovery, has not been announced yet.
-    return device.state === 'up' || !device.downAlerted ? 'announce' : 'none';
+    // An open outage whose down, or whose recovery, has not been announced yet, or that owes a reminder.
+    return device.state === 'up' || !device.downAlerted || reminderDue(device, now, repeatEverySeconds) !== null ? 'announce' : 'none';
   }
   if (device.state === 'up' && device.deadline !== null && device.deadline < now) return 'lapse';
   return 'none';
 }
 
 /** The alerts an open outage still owes. */
-export function dueAlerts(device: DeviceRecord, now: number): { down: DeviceDownAlert | null; up: DeviceUpAlert | null } {
-  if (device.downSince === null) return { down: null, up: null };
+export function dueAlerts(
+  device: DeviceRecord,
+  now: number,
+  repeatEverySeconds = 0,
+): { down: DeviceDownAlert | null; up: DeviceUpAlert | null; reminder: DeviceStillDownAlert | null } {
+  if (device.downSince === null) return { down: null, up: null, reminder: null };
+  const reminder = reminderDue(device, now, repeatEverySeconds);
   return {
     down: device.downAlerted ? null : deviceDownAlert(device, now),
     up: device.state === 'up' ? deviceUpAlert(device, now) : null,
+    reminder: reminder === null ? null : deviceStillDownAlert(device, now, reminder),
   };
 }
 
@@ -161,7 +188,7 @@ export class AlertOutbox {
     let wentDown = 0;
     const now = clock.now();
     const failures = await this.forEach(devices, 'claim', async (device) => {
-      const task = classifyForSweep(device, now);
+      const task = classifyForSweep(device, now, this.deps.settings.repeatEverySeconds);
       if (task === 'lapse') {
         // CAS: still up, unpaused, no outage, deadline passed. Loses to a beat that landed since the read.
         const down = await store.markDown(device.deviceId, clock.now(), lease);
@@ -180,27 +207,30 @@ export class AlertOutbox {
   /** Steps 2 to 4: publishes what the claimed devices owe, then settles each and gives its lease back. */
   async deliver(claimed: readonly DeviceRecord[], lease: AlertLease): Promise<DeliveryReport> {
     if (claimed.length === 0) return { alertsPublished: 0, publishFailures: 0, writeFailures: 0, settled: new Map() };
-    const { downAnnounced, upAnnounced, alerts, failures } = await this.publishDue(claimed, this.deps.clock.now());
+    const { downAnnounced, upAnnounced, reminded, alerts, failures } = await this.publishDue(claimed, this.deps.clock.now());
     const settled = new Map<string, SettleOutcome>();
     const writeFailures = await this.forEach(claimed, 'settle', async (device) => {
       // CAS: the lease is still ours and the outage the same; a close also requires that no fail landed since the claim.
       const outcome = await this.deps.store.settleAlerts(device.deviceId, device.downSince as number, lease.owner, {
         downAlerted: device.downAlerted || downAnnounced.has(device.deviceId),
         closed: upAnnounced.has(device.deviceId),
+        ...(reminded.has(device.deviceId) ? { remindersSent: reminded.get(device.deviceId) } : {}),
       });
       settled.set(device.deviceId, outcome);
     });
     return { alertsPublished: alerts, publishFailures: failures, writeFailures, settled };
   }
 
-  /** Publishes downs (aggregated into storms) first, then the recoveries whose down is out. */
+  /** Publishes downs (aggregated into storms) first, then the recoveries whose down is out, then reminders. */
   private async publishDue(claimed: readonly DeviceRecord[], now: number) {
     const downs: DeviceDownAlert[] = [];
     const ups = new Map<string, DeviceUpAlert>();
+    const reminders: DeviceStillDownAlert[] = [];
     for (const device of claimed) {
-      const due = dueAlerts(device, now);
+      const due = dueAlerts(device, now, this.deps.settings.repeatEverySeconds);
       if (due.down) downs.push(due.down);
       if (due.up) ups.set(device.deviceId, due.up);
+      if (due.reminder) reminders.push(due.reminder);
     }
     const downAnnounced = new Set<string>();
     const upAnnounced = new Set<string>();
@@ -232,7 +262,20 @@ export class AlertOutbox {
       failures += result.failures.length;
       this.logFailures(result.failures);
     }
-    return { downAnnounced, upAnnounced, alerts, failures };
+
+    // Reminders of outages that stay down: a failed one is simply due again at the next sweep.
+    const reminded = new Map<string, number>();
+    if (reminders.length > 0) {
+      const result = await this.deps.publisher.publish(reminders);
+      for (const reminder of reminders) {
+        if (!result.delivered.has(reminder)) continue;
+        alerts++;
+        reminded.set(reminder.deviceId, reminder.reminder);
+      }
+      failures += result.failures.length;
+      this.logFailures(result.failures);
+    }
+    return { downAnnounced, upAnnounced, reminded, alerts, failures };
   }
 
   private logFailures(failures: readonly { alert: Alert; error: string }[]): void {

@@ -103,6 +103,23 @@ export function deviceUpAlert(device: DeviceRecord, detectedAt: number): DeviceU
   };
 }
 
+/** Reminder number `reminder` of the device's open outage, which is still down at `now`. */
+export function deviceStillDownAlert(device: DeviceRecord, now: number, reminder: number): DeviceStillDownAlert {
+  if (device.downSince === null) throw new Error(`device ${device.deviceId} has no open outage`);
+  return {
+    type: 'device.still_down',
+    incidentId: incidentId(device.deviceId, device.downSince),
+    deviceId: device.deviceId,
+    group: device.group,
+    lastSeen: iso(device.lastSeen),
+    detectedAt: new Date(now).toISOString(),
+    downSince: new Date(device.downSince).toISOString(),
+    downForSeconds: Math.max(0, Math.floor((now - device.downSince) / 1000)),
+    reminder,
+    ...(device.message !== null ? { message: device.message } : {}),
+  };
+}
+
 /** One alert for many `device.down`s of the same group. */
 export function fleetDownAlert(group: string | null, downs: readonly DeviceDownAlert[], detectedAt: number): FleetDownAlert {
   return {

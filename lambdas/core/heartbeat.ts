@@ -55,6 +55,8 @@ export function applyBeat(previous: DeviceRecord | null, beat: BeatWrite): Devic
     message: beat.message ?? previous?.message ?? null,
     meta: beat.meta ?? previous?.meta ?? null,
     lease: previous?.lease ?? null,
+    // Reminders count for the open outage; a beat never opens a new one while one is open.
+    remindersSent: previous?.downSince != null ? previous.remindersSent : 0,
   };
   if (beat.healthy) {
     return {

@@ -58,6 +58,7 @@ export function newDevice(deviceId: string, settings: MonitorSettings): DeviceRe
     beats: 0,
     message: null,
     meta: null,
+    remindersSent: 0,
     lease: null,
   };
 }

@@ -47,6 +47,8 @@ export interface DeviceRecord {
    * that lands while a sweep announces the recovery opens a new outage from here (see alert-outbox.ts).
    */
   readonly unsettledFailAt: number | null;
+  /** `device.still_down` reminders published for the open outage (0 when none, or no outage). */
+  readonly remindersSent: number;
   readonly beats: number;
   readonly message: string | null;
   readonly meta: Record<string, unknown> | null;

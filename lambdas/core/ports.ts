@@ -81,7 +81,12 @@ export interface DeviceStore {
    * `closed`: the `device.up` went out, so the outage ends; if a `fail` landed meanwhile, a new
    * outage opens at that fail instead. `downAlerted`: the `device.down` went out.
    */
-  settleAlerts(deviceId: string, downSince: number, owner: string, outcome: { downAlerted: boolean; closed: boolean }): Promise<SettleOutcome>;
+  settleAlerts(
+    deviceId: string,
+    downSince: number,
+    owner: string,
+    outcome: { downAlerted: boolean; closed: boolean; /** Reminders of this outage published so far, when one went out. */ remindersSent?: number },
+  ): Promise<SettleOutcome>;
 
   /** Reads one device. */
   getDevice(deviceId: string): Promise<DeviceRecord | null>;

@@ -54,6 +54,8 @@ export interface IntegerSettingSpec extends SettingBase {
   readonly defaultText?: string;
   /** Another setting this one may not be below (a maximum of a minimum): it raises this one's range floor and default. */
   readonly atLeast?: string;
+  /** 0 turns the feature off; any other value must be at least this (a period that must not be too short). */
+  readonly offOrAtLeast?: number;
 }
 
 /** One of a few words. */
@@ -213,6 +215,14 @@ export const SETTINGS = {
     core: true, prop: true, context: true,
     lambda: { env: 'STORM_THRESHOLD', setOn: ['sweeper', 'instantAlerts'] },
     local: { flag: '--storm-threshold', env: 'HEARTBEAT_STORM_THRESHOLD' },
+  },
+  repeatEverySeconds: {
+    // At least 5 minutes apart when on: a long outage must not flood on-call.
+    kind: 'integer', min: 0, max: 604_800, default: 0, offOrAtLeast: 300, unit: 'seconds',
+    doc: 'a device.still_down reminder every this many seconds while a device stays down (email, SMS, webhook, Slack; never PagerDuty); 0 off, else at least 300',
+    core: true, prop: true, context: 'repeatEvery',
+    lambda: { env: 'REPEAT_EVERY_SECONDS', setOn: ['sweeper'] },
+    local: { flag: '--repeat-every', env: 'HEARTBEAT_REPEAT_SECONDS' },
   },
 
 
@@ -388,9 +398,13 @@ export function defaultText(spec: SettingSpec): string {
 export function settingProblem(spec: SettingSpec, name: string, value: unknown): string | null {
   switch (spec.kind) {
     case 'integer':
-      return typeof value === 'number' && Number.isInteger(value) && value >= spec.min && value <= spec.max
-        ? null
-        : `${name} must be a whole number from ${spec.min} to ${spec.max}, got ${String(value)}.`;
+      if (!(typeof value === 'number' && Number.isInteger(value) && value >= spec.min && value <= spec.max)) {
+        return `${name} must be a whole number from ${spec.min} to ${spec.max}, got ${String(value)}.`;
+      }
+      if (spec.offOrAtLeast !== undefined && value !== 0 && value < spec.offOrAtLeast) {
+        return `${name} must be 0 (off) or from ${spec.offOrAtLeast} to ${spec.max}, got ${value}.`;
+      }
+      return null;
     case 'choice':
       return typeof value === 'string' && spec.choices.includes(value) ? null : `${name} must be one of ${spec.choices.join(', ')}, got "${String(value)}".`;
     case 'positive':

@@ -38,8 +38,13 @@ function parseSpec(key: SettingKey, raw: string | undefined, name: string): numb
   const spec = settingSpec(key);
   const blank = raw === undefined || raw.trim() === '';
   switch (spec.kind) {
-    case 'integer':
-      return blank ? spec.default : integerSetting(name, raw, spec, 0);
+    case 'integer': {
+      if (blank) return spec.default;
+      const value = integerSetting(name, raw, spec, 0);
+      const problem = settingProblem(spec, name, value);
+      if (problem !== null) throw new ConfigError(problem.replace(/got .*\.$/, `got "${raw}".`));
+      return value;
+    }
     case 'choice': {
       if (blank) return spec.default;
       const problem = settingProblem(spec, name, raw.trim());

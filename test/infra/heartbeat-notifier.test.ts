@@ -145,3 +145,25 @@ describe('HeartbeatNotifier', () => {
     expect(() => buildHeartbeatStack(context)).toThrow(message);
   });
 });
+
+describe('reminders setting', () => {
+  it('passes repeatEvery to the sweeper, 0 (off) by default', () => {
+    // Prepare
+    const { stack, template } = buildHeartbeatStack({ repeatEvery: '600' });
+    const { stack: offStack, template: offTemplate } = buildHeartbeatStack();
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [roleIdOf(stack.monitor.sweeperFunction), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ REPEAT_EVERY_SECONDS: '600' }) },
+    });
+    offTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [roleIdOf(offStack.monitor.sweeperFunction), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ REPEAT_EVERY_SECONDS: '0' }) },
+    });
+  });
+
+  it.each([['120'], ['604801'], ['-300']])('refuses repeatEvery=%s at synth, naming the setting', (value) => {
+    expect(() => buildHeartbeatStack({ repeatEvery: value })).toThrow(/repeatEverySeconds must be/);
+  });
+});

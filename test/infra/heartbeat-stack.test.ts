@@ -220,6 +220,7 @@ describe('Lambda functions', () => {
           API_URL: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
           SWEEP_SEGMENTS: '4',
           STORM_THRESHOLD: '25',
+          REPEAT_EVERY_SECONDS: '0',
           SWEEP_EVERY_SECONDS: '15',
           DEFAULT_INTERVAL_SECONDS: '60',
           RETENTION_DAYS: '30',

@@ -59,6 +59,7 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
       defaultGraceSeconds: fc.option(fc.integer({ min: 0, max: 600 }), { nil: null, freq: 2 }),
       retentionDays: fc.constant(30),
       stormThreshold: fc.constant(25),
+      repeatEverySeconds: fc.constant(0),
     });
     let run = 0;
     await fc.assert(

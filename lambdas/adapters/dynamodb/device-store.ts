@@ -245,7 +245,12 @@ export class DynamoDbDeviceStore implements DeviceStore {
     return this.conditionalUpdate('claimAlerts', deviceId, u, condition);
   }
 
-  async settleAlerts(deviceId: string, downSince: number, owner: string, outcome: { downAlerted: boolean; closed: boolean }): Promise<SettleOutcome> {
+  async settleAlerts(
+    deviceId: string,
+    downSince: number,
+    owner: string,
+    outcome: { downAlerted: boolean; closed: boolean; remindersSent?: number },
+  ): Promise<SettleOutcome> {
     const holds = (u: UpdateBuilder) =>
       `${u.name(ATTR.leaseOwner)} = ${u.value(s(owner))} AND ${u.name(ATTR.downSince)} = ${u.value(n(downSince))}`;
     if (outcome.closed) {
@@ -267,6 +272,10 @@ export class DynamoDbDeviceStore implements DeviceStore {
     }
     const u = new UpdateBuilder();
     if (outcome.downAlerted) u.set(ATTR.alertedDownSince, u.value(n(downSince)));
+    if (outcome.remindersSent !== undefined) {
+      u.set(ATTR.remindersSent, u.value(n(outcome.remindersSent)));
+      u.set(ATTR.remindedDownSince, u.value(n(downSince)));
+    }
     u.remove(ATTR.leaseUntil).remove(ATTR.leaseOwner);
     // If the lease was lost (it ran out and another sweeper took over) that sweeper settles instead.
     return (await this.conditionalUpdate('settleAlerts', deviceId, u, holds(u))) ? 'recorded' : 'lease-lost';

@@ -42,6 +42,8 @@ export const ATTR = {
   leaseUntil: 'lk', // N: epoch ms
   leaseOwner: 'lo', // S
   ttl: TTL_ATTRIBUTE, // N: epoch seconds
+  remindersSent: 'rm', // N: device.still_down reminders published for the outage in `rd`
+  remindedDownSince: 'rd', // N: the downSince `rm` counts for (another outage: no reminders yet)
   formatVersion: 'fv', // N: the item format a release wrote it in (see device-item.ts); absent: format 1
   summaryAt: 'at', // N, summary item only
   summaryCounts: 'cnt', // S (JSON), summary item only
