@@ -127,9 +127,9 @@ withTarget(
     .option('--grace <seconds>', 'extra silence tolerated after a missed run')
     .option('--timeout <seconds>', 'seconds the beat may take', '10')
     .option('--retries <n>', 'retries of the beat after a network error, 429 or 5xx', '5')
-    .option('--token <token>', 'device token to send (default: minted from the signing secret)')
+    .option('--token <token>', 'device token to send (default: HEARTBEAT_TOKEN, else minted from the signing secret)')
     .option('--secret <secret>', "signing secret to mint the token with (default: HEARTBEAT_SIGNING_SECRET, else the data directory's)")
-    .addHelpText('after', '\nExample (crontab):\n  0 3 * * * cd /srv/app && npx heartbeat run backup-nightly --interval 86400 --url https://<ApiUrl> -- ./backup.sh'),
+    .addHelpText('after', '\nExample (crontab; the token in the environment stays out of ps):\n  0 3 * * * cd /srv/app && HEARTBEAT_TOKEN=<token> npx heartbeat run backup-nightly --interval 86400 --url https://<ApiUrl> -- ./backup.sh'),
 ).action(
   action(async (deviceId: string, command: string[], options) => {
     const { runCommand } = await import('./cli/run');

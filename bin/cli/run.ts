@@ -139,7 +139,8 @@ export async function runCommand(deviceId: string, command: readonly string[], o
   const timeout = seconds('--timeout', options.timeout) ?? 10;
   const retries = wholeNumber('--retries', options.retries, 0) ?? 5;
   const target = resolveTarget(options, io.env, io.cwd);
-  const token = deviceBearer(deviceId, options, target, io.env);
+  // HEARTBEAT_TOKEN, as the device clients read it: a crontab line then carries no token in ps.
+  const token = deviceBearer(deviceId, { ...options, token: options.token ?? io.env.HEARTBEAT_TOKEN }, target, io.env);
   const client = new Heartbeat({
     url: target.base,
     deviceId,

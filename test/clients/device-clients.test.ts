@@ -468,11 +468,14 @@ describe.concurrent('heartbeat run', () => {
     expect(message).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/); // no half of a surrogate pair
   });
 
-  it("exits with the command's status even when the beat cannot be sent, and says so", async () => {
+  it("exits with the command's status even when the beat cannot be sent, and says so (token from HEARTBEAT_TOKEN)", async () => {
     // Act
-    const run = await runClient({ name: 'heartbeat run', command: [process.execPath, CLI], keepsConnection: true }, [
-      'run', 'run-unreachable', '--url', 'http://127.0.0.1:9', '--token', 'any', '--retries', '0', '--', 'sh', '-c', 'exit 0',
-    ]);
+    const run = await runClient(
+      { name: 'heartbeat run', command: [process.execPath, CLI], keepsConnection: true },
+      // No secret in this data directory: the token can only come from HEARTBEAT_TOKEN.
+      ['run', 'run-unreachable', '--url', 'http://127.0.0.1:9', '--data-dir', join(live().dataDir, 'no-such-dir'), '--retries', '0', '--', 'sh', '-c', 'exit 0'],
+      { env: { HEARTBEAT_TOKEN: 'from-the-environment' } },
+    );
     // Assess
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/beat for run-unreachable not recorded/);
