@@ -291,6 +291,13 @@ describe('docs/openapi.yaml', () => {
     expect(spec.document.openapi).toMatch(/^3\.1\./);
   });
 
+  it('has examples its schemas accept', () => {
+    // Act
+    const problems = spec.exampleProblems();
+    // Assess
+    expect(problems).toEqual([]);
+  });
+
   it.each(CASES.map((c) => [`${c.operation} ${c.expect.status}${c.expect.code ? ` ${c.expect.code}` : ''}: ${c.title}`, c] as const))(
     '%s',
     async (_name, apiCase) => {

@@ -145,6 +145,14 @@ export class ApiSpec {
     return problems;
   }
 
+  /** Every `examples` entry of `components.schemas` that its own schema refuses. */
+  exampleProblems(): string[] {
+    const schemas = ((this.document.components as Json | undefined)?.schemas ?? {}) as Record<string, Json>;
+    return Object.entries(schemas).flatMap(([name, schema]) =>
+      (Array.isArray(schema.examples) ? schema.examples : []).flatMap((example, i) => this.schemaProblems(`components.schemas.${name}.examples[${i}]`, schema, example)),
+    );
+  }
+
   private schemaProblems(where: string, schema: Json, value: unknown): string[] {
     let validator = this.validators.get(schema);
     if (!validator) {
