@@ -456,7 +456,12 @@ int main(int argc, char **argv) {
 #endif
 
   long failures = 0, sent = 0;
-  double next_at = monotonic_s() + random_unit() * options.jitter;
+  double first = random_unit() * options.jitter;
+  if (options.jitter > 0) {
+    printf("heartbeat: first beat in %.3fs (jitter up to %gs)\n", first, options.jitter);
+    fflush(stdout);
+  }
+  double next_at = monotonic_s() + first;
   while (!stopping && (options.count < 0 || sent < options.count)) {
     pause_s(next_at - monotonic_s());
     if (stopping) break;

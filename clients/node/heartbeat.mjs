@@ -378,7 +378,9 @@ export async function main(argv = process.argv.slice(2), env = process.env) {
 
   let failures = 0;
   let sent = 0;
-  let nextAt = performance.now() + Math.random() * options.jitter * 1000;
+  const first = Math.random() * options.jitter;
+  if (options.jitter > 0) process.stdout.write(`heartbeat: first beat in ${first.toFixed(3)}s (jitter up to ${options.jitter}s)\n`);
+  let nextAt = performance.now() + first * 1000;
   while (!stopped && sent < options.count) {
     await sleep(nextAt - performance.now());
     if (stopped) break;

@@ -344,7 +344,10 @@ def main(argv=None):
 
     failures = 0
     sent = 0
-    next_at = time.monotonic() + random.uniform(0, jitter)
+    first = random.uniform(0, jitter)
+    if jitter > 0:
+        print("heartbeat: first beat in %.3fs (jitter up to %gs)" % (first, jitter), flush=True)
+    next_at = time.monotonic() + first
     try:
         with client:
             while count is None or sent < count:

@@ -178,7 +178,9 @@ beat() {
   done
 }
 
-pause "$(random_upto "$jitter")"
+first=$(random_upto "$jitter")
+if awk -v j="$jitter" 'BEGIN { exit !(j > 0) }'; then echo "$me: first beat in ${first}s (jitter up to $(awk -v j="$jitter" 'BEGIN { printf "%g", j }')s)"; fi
+pause "$first"
 failures=0
 sent=0
 while [ -z "$count" ] || [ "$sent" -lt "$count" ]; do

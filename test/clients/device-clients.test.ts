@@ -153,6 +153,23 @@ function describeClient(client: DeviceClient, build?: { readonly title: string; 
       expect(await device(deviceId)).toMatchObject({ status: 'down', message: 'disk full' });
     });
 
+    it('waits a random moment before the first beat of a loop, by default up to min(--every, 30) s, so a fleet rebooted together is spread', async () => {
+      // Prepare
+      const deviceId = id('first-jitter');
+      // Act: no --jitter flag, so the default applies
+      const { run, requests } = await withProxy([], async (proxy) => ({
+        run: await runClient(client, ['--url', proxy.url, '--device', deviceId, '--token', tokenFor(deviceId), '--every', '1', '--count', '1']),
+        requests: [...proxy.requests()],
+      }));
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      const announced = /first beat in ([\d.]+)s \(jitter up to 1s\)/.exec(run.stdout);
+      expect(announced, run.stdout).not.toBeNull();
+      const wait = Number(announced?.[1]);
+      expect(wait).toBeLessThanOrEqual(1);
+      expect((requests[0]?.at ?? 0) - run.startedAt).toBeGreaterThanOrEqual(wait * 1000 - 5); // the announced wait was waited
+    });
+
     it('a wrong token exits non-zero with the service\'s 401 message, and is not retried', async () => {
       // Prepare
       const deviceId = id('wrong-token');

@@ -22,6 +22,8 @@ export interface ClientRun {
   readonly stderr: string;
   /** Wall time from spawn to exit, ms. */
   readonly ms: number;
+  /** performance.now() at spawn. */
+  readonly startedAt: number;
 }
 
 /** Runs a client to completion (killed after `limitMs`, so a hung client fails its test instead of the run). */
@@ -39,7 +41,7 @@ export function runClient(client: DeviceClient, flags: readonly string[], option
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(limit);
-      resolve({ code, stdout, stderr, ms: performance.now() - started });
+      resolve({ code, stdout, stderr, ms: performance.now() - started, startedAt: started });
     });
   });
 }
