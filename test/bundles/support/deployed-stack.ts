@@ -44,13 +44,13 @@ export interface SynthesizedStack {
   fn(id: string): DeployedFunction;
 }
 
-/** Runs `cdk synth -q` into `outDir` with no AWS account (credentials and profile removed). */
-export async function synthesize(outDir: string): Promise<SynthesizedStack> {
+/** Runs `cdk synth -q` into `outDir` with no AWS account (credentials and profile removed), with `-c` for each of `context`. */
+export async function synthesize(outDir: string, context: Readonly<Record<string, string>> = {}): Promise<SynthesizedStack> {
   const cdk = createRequire(join(ROOT, 'package.json')).resolve('aws-cdk/bin/cdk');
   const env: NodeJS.ProcessEnv = { ...process.env, CDK_HOME: join(outDir, '.cdk-home'), CDK_DISABLE_CLI_TELEMETRY: 'true' };
   for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) delete env[name];
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [cdk, 'synth', '-q', '--no-notices', '--output', outDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cdk, 'synth', '-q', '--no-notices', '--output', outDir, ...Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`])], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const keep = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-4000));
     child.stdout.on('data', keep);
