@@ -379,7 +379,7 @@ function settingsEnvironment(role: FunctionRole, settings: ResolvedSettings): Re
   for (const key of PROP_SETTING_KEYS) {
     const spec = settingSpec(key);
     const value = settings[key];
-    if (spec.lambda !== undefined && spec.lambda.setOn.includes(role) && value !== null) environment[spec.lambda.env] = String(value);
+    if (spec.lambda?.setOn.includes(role) && value !== null) environment[spec.lambda.env] = String(value);
   }
   return environment;
 }

@@ -78,7 +78,12 @@ const bareRequest = (deviceId: string): UpdateItemCommandInput => ({
 /** The store's own request for a plain beat, captured once and replayed with the current time. */
 async function storeRequest(client: DynamoDBClient, deviceId: string): Promise<(deviceId: string) => UpdateItemCommandInput> {
   let captured: UpdateItemCommandInput | undefined;
-  const recording = { send: (command: UpdateItemCommand) => ((captured = command.input), client.send(command)) } as unknown as DynamoDBClient;
+  const recording = {
+    send: (command: UpdateItemCommand) => {
+      captured = command.input;
+      return client.send(command);
+    },
+  } as unknown as DynamoDBClient;
   await new DynamoDbDeviceStore({ client: recording, tableName: LOCAL_TABLE_NAME }).recordBeat(planBeat(deviceId, {}, Date.now(), DEFAULT_SETTINGS));
   const template = captured;
   if (!template) throw new Error('the store sent no UpdateItem');
@@ -161,7 +166,10 @@ export async function measureHttp(ctx: BenchContext): Promise<HttpResult> {
         const a = after[proc];
         const b = before[proc];
         if (a === null || b === null || requests <= 0) continue;
-        ((cpuSamples[step] ??= {})[proc] ??= []).push(((a - b) * 1000) / requests);
+        cpuSamples[step] ??= {};
+        const samples = cpuSamples[step];
+        samples[proc] ??= [];
+        samples[proc].push(((a - b) * 1000) / requests);
       }
       return rate;
     };

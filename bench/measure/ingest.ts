@@ -198,7 +198,12 @@ async function measureBreakdown(
   });
   // Capture the store's request by passing it a client that records what it is sent.
   let captured: UpdateItemCommandInput | undefined;
-  const recording = { send: (command: UpdateItemCommand) => ((captured = command.input), client.send(command)) } as unknown as DynamoDBClient;
+  const recording = {
+    send: (command: UpdateItemCommand) => {
+      captured = command.input;
+      return client.send(command);
+    },
+  } as unknown as DynamoDBClient;
   await new DynamoDbDeviceStore({ client: recording, tableName }).recordBeat(planBeat(devices[0] as string, {}, Date.now(), DEFAULT_SETTINGS));
   const template = captured;
   if (!template) throw new Error('the store sent no UpdateItem');

@@ -57,7 +57,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   const lines: string[] = [];
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  if (child.stdout === null) throw new Error('The local server was started without a stdout pipe.');
+  createInterface({ input: child.stdout }).on('line', (line) => {
     const at = performance.now();
     lines.push(line);
     for (const listener of listeners) listener(line, at);

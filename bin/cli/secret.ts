@@ -73,7 +73,7 @@ async function rotateInSecretsManager(which: RotationStep, secretArn: string, op
     await rotateSecretsManagerSigningSecret(client, secretArn, which);
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`Secrets Manager refused the change (${error instanceof Error ? error.name + ': ' + error.message : String(error)}).`);
+    throw new CliError(`Secrets Manager refused the change (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}).`);
   } finally {
     client.destroy();
   }

@@ -3,7 +3,7 @@
  * as the service counts them (code points), cut only between characters.
  */
 import fc from 'fast-check';
-import { StringDecoder } from 'node:string_decoder';
+import type { StringDecoder } from 'node:string_decoder';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_LIMIT, OutputTail, messageFromOutput } from '../../bin/cli/run';
 

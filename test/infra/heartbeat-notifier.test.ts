@@ -4,7 +4,7 @@
  * there) with an alarm on the ops topic, and grants to exactly its own secrets, queue and two
  * table actions. Bad channel settings fail at synth, naming the setting.
  */
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HeartbeatStack } from '../../lib/heartbeat-stack';
 import { actionsOf, allIdentityStatements, buildHeartbeatStack, logicalId, roleIdOf, roleStatements } from './support';

@@ -447,7 +447,7 @@ describe('outputs', () => {
     template.hasOutput('AlertTopicArn', { Value: { Ref: ids.alertTopic } });
     template.hasOutput('TableName', { Value: { Ref: ids.table } });
     template.hasOutput('SigningSecretArn', { Value: { Ref: ids.secret } });
-    const apiUrl = template.findOutputs('ApiUrl')['ApiUrl'] as { Value: unknown };
+    const apiUrl = template.findOutputs('ApiUrl').ApiUrl as { Value: unknown };
     expect(JSON.stringify(apiUrl.Value)).toMatch(/^\{"Fn::Join":\["",\["https:\/\/",.*execute-api.*\/"\]\]\}$/);
   });
 });

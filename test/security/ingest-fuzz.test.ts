@@ -373,7 +373,7 @@ const bodyArbRaw: fc.Arbitrary<{ kind: string; bytes: Buffer }> = fc.oneof(
     arbitrary: fc
       .oneof(
         fc.integer({ min: 1, max: 2000 }).map((d) => '['.repeat(d) + ']'.repeat(d)),
-        fc.integer({ min: 1, max: 800 }).map((d) => '{"a":'.repeat(d) + '1' + '}'.repeat(d)),
+        fc.integer({ min: 1, max: 800 }).map((d) => `${'{"a":'.repeat(d)}1${'}'.repeat(d)}`),
         fc.integer({ min: 1, max: 60 }).map((d) => `{"meta":${'{"a":'.repeat(d)}1${'}'.repeat(d)}}`),
         fc.integer({ min: 1, max: 300 }).map((d) => `{"meta":{"a":${'['.repeat(d)}${']'.repeat(d)}}}`),
       )
@@ -642,7 +642,7 @@ describe('ingest fuzzing through the local HTTP server', () => {
       badType: fc.constantFrom(...CONTENT_TYPES.filter((t) => !t.json)),
       goodType: fc.constantFrom(...CONTENT_TYPES.filter((t) => t.json)),
       goodBody: validBeat.map((o) => JSON.stringify(o)).filter((t) => classifyBody(utf8(t)) === 'valid'),
-      badBody: fc.constantFrom('{"interval":1}', '[]', 'null', '{"nope":1}', '{', '{"message":' + '"x"'.padEnd(10, ' ') + ',"status":"maybe"}', '\u00ff'),
+      badBody: fc.constantFrom('{"interval":1}', '[]', 'null', '{"nope":1}', '{', `{"message":${'"x"'.padEnd(10, ' ')},"status":"maybe"}`, '\u00ff'),
       bigSize: fc.integer({ min: 4097, max: 12_000 }),
       chunked: fc.boolean(),
     });

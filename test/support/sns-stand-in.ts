@@ -214,7 +214,7 @@ function checkEntry(entry: Entry): void {
   if (message === undefined || message === '') throw invalid('Empty message');
   if (Buffer.byteLength(message, 'utf8') > SNS_MAX_MESSAGE_BYTES) throw invalid('Message too long');
   if (entry.subject !== undefined) {
-    // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: SNS refuses a subject with control characters; this is that check.
     if (entry.subject === '' || [...entry.subject].length > SNS_MAX_SUBJECT_CHARS || /[\u0000-\u001f\u007f]/.test(entry.subject)) throw invalid('Subject');
   }
   if (entry.messageStructure !== undefined) {

@@ -93,7 +93,7 @@
       if (response.status === 401) throw new Unauthorized();
       return response.text().then(function (text) {
         var body = null;
-        try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
+        try { body = text ? JSON.parse(text) : null; } catch (_) { body = null; }
         if (response.status === 404 && allow404) return null;
         if (!response.ok) {
           var message = body && body.error ? body.error.message : body && body.message ? body.message : text.slice(0, 200);
