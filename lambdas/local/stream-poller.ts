@@ -8,6 +8,7 @@ import {
   DescribeStreamCommand,
   ExpiredIteratorException,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type DynamoDBStreamsClient,
   type ShardIteratorType,
@@ -73,7 +74,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         }
         for (const [shardId, current] of [...iterators]) {
           if (stopped) break;
-          let answer;
+          let answer: GetRecordsCommandOutput;
           try {
             answer = await client.send(new GetRecordsCommand({ ShardIterator: current, Limit: 1000 }));
           } catch (error) {
