@@ -226,11 +226,20 @@ program
   .option('--item-bytes <n>', 'bytes of a device item, which the sweep scans (default 200)')
   .option('--no-logs', 'leave CloudWatch Logs out')
   .option('--no-secrets', 'leave Secrets Manager out')
+  .option('--front-door <door>', 'httpApi or functionUrl (default httpApi)')
+  .option('--billing <mode>', 'onDemand or provisioned (default onDemand)')
+  .option('--batch <n>', 'beats per request, 1 to 100: a gateway batching its devices (default 1)')
+  .option('--sweep-every <s>', `seconds between sweeps, ${SETTINGS.sweepEverySeconds.min} to ${SETTINGS.sweepEverySeconds.max} (default ${SETTINGS.sweepEverySeconds.default})`)
   .option('--markdown', 'print a Markdown table (what README shows)')
   .action(
     action(async (options) => {
-      const { runCostCommand } = await import('../lambdas/cost/cost-model');
+      const { compareOptions, costCommandInput, runCostCommand } = await import('../lambdas/cost/cost-model');
+      const { renderComparison } = await import('./cli/cost-comparison');
       io().out(runCostCommand(options));
+      if (!options.markdown) {
+        const { usage, chosen } = costCommandInput(options);
+        io().out(`\n${renderComparison(compareOptions(usage, chosen, chosen.batchSize > 1 ? chosen.batchSize : 100))}`);
+      }
     }),
   );
 

@@ -4,9 +4,12 @@
  * written down. Pure: no SDK, no environment, no I/O; the CLI prints `runCostCommand`'s text and
  * README embeds `renderCostMarkdown`.
  *
- * The per-beat path is fixed by the design: one HTTP API request, one Lambda invocation, one
- * DynamoDB write of under 1 KB (no read). The sweep reads the whole table once a minute with an
+ * The per-beat path is fixed by the design: one DynamoDB write of under 1 KB (no read) per beat, and
+ * per request (one beat, or a batch of up to 100) one HTTP API request (none behind a function URL)
+ * and one Lambda invocation. The sweep reads the whole table every `sweepEverySeconds` with an
  * eventually consistent Scan, charged by bytes read: item size / 8 KB read units per device.
+ * Writes and the sweep's reads are billed per request (on-demand) or as capacity kept at a target
+ * utilization (provisioned). `compareOptions` prices every deployment option side by side.
  */
 import priceData from './aws-prices.json' with { type: 'json' };
 import { ConfigError, integerSetting } from '../core/settings';
@@ -96,21 +99,41 @@ export interface CostOptions {
   readonly includeSecrets?: boolean;
   /** Count CloudWatch Logs ingestion of Lambda platform lines and API access logs. @default true */
   readonly includeLogs?: boolean;
+  /** How devices reach the service: `functionUrl` has no per-request API Gateway charge and no access log. @default 'httpApi' */
+  readonly frontDoor?: FrontDoorOption;
+  /** How the table is billed. @default 'onDemand' */
+  readonly billing?: BillingOption;
+  /** Beats per request (a gateway's batch, 1 to 100). @default 1 */
+  readonly batchSize?: number;
+  /** Billed ms a batch adds per extra entry (token check, JSON, one more write in flight). @default 0.3 */
+  readonly batchEntryMs?: number;
+  /** Provisioned billing: consumed share of capacity auto scaling aims for, percent. @default 70 */
+  readonly targetUtilizationPercent?: number;
   /** Prices to use. @default AWS_PRICES */
   readonly prices?: PriceTable;
 }
+
+/** The front door options of the stack. */
+export type FrontDoorOption = 'httpApi' | 'functionUrl';
+/** The billing options of the table. */
+export type BillingOption = 'onDemand' | 'provisioned';
 
 /** Defaults of every optional CostOptions field; what the stack deploys comes from the settings catalog. */
 export const COST_DEFAULTS = {
   ingestMemoryMb: DEPLOYMENT.memoryMb.ingest,
   ingestMsPerBeat: 5,
   itemBytes: 200,
-  sweepEverySeconds: DEPLOYMENT.sweepScheduleSeconds,
+  sweepEverySeconds: SETTINGS.sweepEverySeconds.default,
   sweeperMemoryMb: DEPLOYMENT.memoryMb.sweeper,
   sweepDevicesPerSecond: 60_000,
   alertsPerDevicePerMonth: 2,
   includeSecrets: true,
   includeLogs: true,
+  frontDoor: SETTINGS.frontDoor.default as FrontDoorOption,
+  billing: SETTINGS.billing.default as BillingOption,
+  batchSize: 1,
+  batchEntryMs: 0.3,
+  targetUtilizationPercent: SETTINGS.targetUtilizationPercent.default,
 } as const;
 
 /** Which part of the bill a line belongs to. */
@@ -133,11 +156,15 @@ export interface CostEstimate {
   readonly sweepsPerMonth: number;
   /** Seconds one sweep takes at sweepDevicesPerSecond. */
   readonly sweepSeconds: number;
+  /** Seconds from one sweep's start to the next: sweepEverySeconds, or longer when a sweep takes longer. */
+  readonly sweepPeriodSeconds: number;
+  /** Worst case from a deadline to its detection: a device that lapses just after the sweep read it waits a period and a scan. */
+  readonly worstDetectionSeconds: number;
   readonly lines: readonly CostLine[];
   readonly totalMonthlyUsd: number;
   /** Everything, divided by beats. */
   readonly perMillionBeatsUsd: number;
-  /** The per-beat path alone (HTTP API, Lambda, one write): the floor every beat pays. */
+  /** The per-beat path alone (front door, Lambda, one write): the floor every beat pays. */
   readonly beatPathPerMillionBeatsUsd: number;
   readonly perDeviceMonthUsd: number;
 }
@@ -152,47 +179,81 @@ function checkPositive(name: string, value: number): void {
 export function estimateMonthlyCost(input: CostOptions): CostEstimate {
   const { prices = AWS_PRICES, ...given } = input;
   const options = { ...COST_DEFAULTS, ...stripUndefined(given) } as Required<Omit<CostOptions, 'prices'>>;
-  for (const key of ['devices', 'intervalSeconds', 'ingestMemoryMb', 'ingestMsPerBeat', 'itemBytes', 'sweepEverySeconds', 'sweeperMemoryMb', 'sweepDevicesPerSecond'] as const) {
+  for (const key of ['devices', 'intervalSeconds', 'ingestMemoryMb', 'ingestMsPerBeat', 'itemBytes', 'sweepEverySeconds', 'sweeperMemoryMb', 'sweepDevicesPerSecond', 'targetUtilizationPercent'] as const) {
     checkPositive(key, options[key]);
   }
 
   const beatsPerSecond = options.devices / options.intervalSeconds;
   const beatsPerMonth = beatsPerSecond * SECONDS_PER_MONTH;
+  const batch = options.batchSize;
+  if (!Number.isInteger(batch) || batch < 1 || batch > 100) throw new ConfigError(`batchSize must be a whole number from 1 to 100, got ${batch}.`);
+  const requestsPerMonth = beatsPerMonth / batch;
   const gb = (mb: number) => mb / 1024;
-  // Lambda bills duration rounded up to the millisecond.
-  const ingestGbSeconds = beatsPerMonth * (Math.ceil(options.ingestMsPerBeat) / 1000) * gb(options.ingestMemoryMb);
+  // Lambda bills duration rounded up to the millisecond; a batch's entries are written concurrently.
+  const msPerRequest = Math.ceil(options.ingestMsPerBeat + (batch - 1) * options.batchEntryMs);
+  const ingestGbSeconds = requestsPerMonth * (msPerRequest / 1000) * gb(options.ingestMemoryMb);
   const writeUnitsPerBeat = Math.ceil(options.itemBytes / 1024);
+  const utilization = options.targetUtilizationPercent / 100;
+  const provisioned = options.billing === 'provisioned';
 
-  const sweepsPerMonth = SECONDS_PER_MONTH / options.sweepEverySeconds;
+  // The sweeper is invoked once a minute and sweeps every sweepEverySeconds inside; a sweep longer
+  // than that delays the next (core/sweep-loop.ts), so the real period is the longer of the two.
+  const schedule = DEPLOYMENT.sweepScheduleSeconds;
+  const sweepSeconds = Math.max(0.1, options.devices / options.sweepDevicesPerSecond);
+  const sweepPeriodSeconds = Math.max(options.sweepEverySeconds, sweepSeconds);
+  const sweepsPerInvocation = Math.max(1, Math.ceil(schedule / sweepPeriodSeconds));
+  const invocationsPerMonth = SECONDS_PER_MONTH / schedule;
+  const sweepsPerMonth = invocationsPerMonth * sweepsPerInvocation;
+  // Billed from the invocation's start to the end of its last sweep (waiting between sweeps is billed too).
+  const billedSecondsPerInvocation = (sweepsPerInvocation - 1) * sweepPeriodSeconds + sweepSeconds;
+  const sweeperGbSeconds = invocationsPerMonth * (Math.ceil(billedSecondsPerInvocation * 1000) / 1000) * gb(options.sweeperMemoryMb);
   // An eventually consistent Scan costs 0.5 read unit per 4 KB read: item bytes / 8 KB per device.
   const readUnitsPerSweep = (options.devices * options.itemBytes) / 8192;
-  const sweepSeconds = Math.max(0.1, options.devices / options.sweepDevicesPerSecond);
-  const sweeperGbSeconds = sweepsPerMonth * Math.ceil(sweepSeconds * 1000) / 1000 * gb(options.sweeperMemoryMb);
 
   const line = (group: CostGroup, component: string, price: Price, quantity: number, unit = price.unit): CostLine => {
     const monthlyUsd = cost(price, quantity);
     return { group, component, quantity, unit, monthlyUsd, perMillionBeatsUsd: (monthlyUsd / beatsPerMonth) * 1e6 };
   };
-  const lines: CostLine[] = [
-    line('beat', 'HTTP API requests', prices.apiGatewayHttpRequest, beatsPerMonth, 'requests'),
-    line('beat', 'Lambda requests (ingest)', prices.lambdaRequest, beatsPerMonth, 'invocations'),
-    line('beat', `Lambda duration (ingest, arm64 ${options.ingestMemoryMb} MB x ${Math.ceil(options.ingestMsPerBeat)} ms)`, prices.lambdaArm64GbSecond, ingestGbSeconds, 'GB-s'),
-    line('beat', `DynamoDB writes (${writeUnitsPerBeat} per beat)`, prices.dynamoDbWriteRequestUnit, beatsPerMonth * writeUnitsPerBeat, 'write units'),
-    line('sweep', `DynamoDB sweep reads (${options.itemBytes} B items / 8 KB, every ${options.sweepEverySeconds} s)`, prices.dynamoDbReadRequestUnit, readUnitsPerSweep * sweepsPerMonth, 'read units'),
-    line('sweep', 'DynamoDB summary write (1 per sweep)', prices.dynamoDbWriteRequestUnit, sweepsPerMonth, 'write units'),
-    line('sweep', 'Lambda requests (sweeper)', prices.lambdaRequest, sweepsPerMonth, 'invocations'),
-    line('sweep', `Lambda duration (sweeper, arm64 ${options.sweeperMemoryMb} MB x ${sweepSeconds.toFixed(1)} s)`, prices.lambdaArm64GbSecond, sweeperGbSeconds, 'GB-s'),
-    line('alerts', `SNS publishes (${options.alertsPerDevicePerMonth} per device)`, prices.snsPublish, options.devices * options.alertsPerDevicePerMonth, 'publishes'),
-  ];
+  const perRequest = batch === 1 ? '' : ` (${batch} beats each)`;
+  const lines: CostLine[] = [];
+  if (options.frontDoor === 'httpApi') lines.push(line('beat', `HTTP API requests${perRequest}`, prices.apiGatewayHttpRequest, requestsPerMonth, 'requests'));
+  lines.push(line('beat', `Lambda requests (ingest${options.frontDoor === 'functionUrl' ? ', function URL' : ''})${perRequest}`, prices.lambdaRequest, requestsPerMonth, 'invocations'));
+  lines.push(line('beat', `Lambda duration (ingest, arm64 ${options.ingestMemoryMb} MB x ${msPerRequest} ms)`, prices.lambdaArm64GbSecond, ingestGbSeconds, 'GB-s'));
+  if (provisioned) {
+    // Capacity for the average write rate at the target utilization; beats are steady by nature.
+    const wcu = Math.max(SETTINGS.minWriteCapacity.default, (beatsPerSecond * writeUnitsPerBeat) / utilization);
+    lines.push(line('beat', `DynamoDB write capacity (${formatQuantity(wcu)} WCU at ${options.targetUtilizationPercent} %)`, prices.dynamoDbWriteCapacityUnitHour, wcu * HOURS_PER_MONTH, 'WCU-hours'));
+  } else {
+    lines.push(line('beat', `DynamoDB writes (${writeUnitsPerBeat} per beat)`, prices.dynamoDbWriteRequestUnit, beatsPerMonth * writeUnitsPerBeat, 'write units'));
+  }
+  if (provisioned) {
+    // A scan reads in bursts that auto scaling cannot follow: capacity for the scan's own rate.
+    const rcu = Math.max(SETTINGS.minReadCapacity.default, readUnitsPerSweep / Math.min(sweepSeconds, sweepPeriodSeconds) / utilization);
+    lines.push(line('sweep', `DynamoDB read capacity for the scan (${formatQuantity(rcu)} RCU)`, prices.dynamoDbReadCapacityUnitHour, rcu * HOURS_PER_MONTH, 'RCU-hours'));
+  } else {
+    lines.push(line('sweep', `DynamoDB sweep reads (${options.itemBytes} B items / 8 KB, every ${formatQuantity(sweepPeriodSeconds)} s)`, prices.dynamoDbReadRequestUnit, readUnitsPerSweep * sweepsPerMonth, 'read units'));
+    lines.push(line('sweep', 'DynamoDB summary write (1 per sweep)', prices.dynamoDbWriteRequestUnit, sweepsPerMonth, 'write units'));
+  }
+  lines.push(line('sweep', 'Lambda requests (sweeper, once a minute)', prices.lambdaRequest, invocationsPerMonth, 'invocations'));
+  lines.push(
+    line('sweep', `Lambda duration (sweeper, arm64 ${options.sweeperMemoryMb} MB x ${billedSecondsPerInvocation.toFixed(1)} s a minute)`, prices.lambdaArm64GbSecond, sweeperGbSeconds, 'GB-s'),
+  );
+  const alertsPerMonth = options.devices * options.alertsPerDevicePerMonth;
+  lines.push(line('alerts', `SNS publishes (${options.alertsPerDevicePerMonth} per device)`, prices.snsPublish, alertsPerMonth, 'publishes'));
+  // Instant alerts: fail beats and recoveries invoke the stream consumer (ordinary beats are filtered
+  // out, stream reads by Lambda are free); each claims and settles with two writes.
+  lines.push(line('alerts', 'Lambda requests (instant alerts, filtered stream)', prices.lambdaRequest, alertsPerMonth, 'invocations'));
+  if (!provisioned) lines.push(line('alerts', 'DynamoDB writes (instant alerts: claim + settle)', prices.dynamoDbWriteRequestUnit, alertsPerMonth * 2, 'write units'));
   if (options.includeSecrets) {
-    // Each warm ingest container reads the secret every 5 minutes; containers ~ beats in flight (Little's law).
-    const containers = Math.max(1, Math.ceil(beatsPerSecond * (options.ingestMsPerBeat / 1000)));
+    // Each warm ingest container reads the secret every 5 minutes; containers ~ requests in flight (Little's law).
+    const containers = Math.max(1, Math.ceil((requestsPerMonth / SECONDS_PER_MONTH) * (msPerRequest / 1000)));
     lines.push(line('secrets', 'Secrets Manager secret', prices.secretsManagerSecretMonth, 1, 'secret-months'));
     lines.push(line('secrets', `Secrets Manager reads (~${containers} containers, every 5 min)`, prices.secretsManagerApiCall, containers * (SECONDS_PER_MONTH / 300), 'API calls'));
   }
-  if (options.includeLogs) {
-    const gbIngested = (beatsPerMonth * logBytesPerBeat()) / 1e9;
-    lines.push(line('logs', `CloudWatch Logs (${logBytesPerBeat()} B per beat: API access log; Lambda system lines off)`, prices.cloudWatchLogsIngestedGb, gbIngested, 'GB'));
+  if (options.includeLogs && options.frontDoor === 'httpApi') {
+    // One access-log line per request: a batch writes one line for all its beats.
+    const gbIngested = (requestsPerMonth * logBytesPerBeat()) / 1e9;
+    lines.push(line('logs', `CloudWatch Logs (${logBytesPerBeat()} B per request: API access log; Lambda system lines off)`, prices.cloudWatchLogsIngestedGb, gbIngested, 'GB'));
   }
   const totalMonthlyUsd = lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
   const beatPath = lines.filter((l) => l.group === 'beat').reduce((sum, l) => sum + l.monthlyUsd, 0);
@@ -202,11 +263,112 @@ export function estimateMonthlyCost(input: CostOptions): CostEstimate {
     beatsPerSecond,
     sweepsPerMonth,
     sweepSeconds,
+    sweepPeriodSeconds,
+    worstDetectionSeconds: sweepPeriodSeconds + sweepSeconds,
     lines,
     totalMonthlyUsd,
     perMillionBeatsUsd: (totalMonthlyUsd / beatsPerMonth) * 1e6,
     beatPathPerMillionBeatsUsd: (beatPath / beatsPerMonth) * 1e6,
     perDeviceMonthUsd: totalMonthlyUsd / options.devices,
+  };
+}
+
+/** One deployment choice: the options a person picks with `-c` (and the batch size their gateways send). */
+export interface DeploymentChoice {
+  readonly frontDoor: FrontDoorOption;
+  readonly billing: BillingOption;
+  readonly batchSize: number;
+  readonly sweepEverySeconds: number;
+}
+
+/** Every option priced on its own against the default, the cheapest combination, and the chosen one. */
+export interface OptionComparison {
+  readonly columns: readonly { readonly name: string; readonly choice: DeploymentChoice; readonly estimate: CostEstimate }[];
+  readonly breakEven: {
+    /** Provisioned writes cost less than on-demand above this average utilization of the capacity, percent. */
+    readonly provisionedUtilizationPercent: number;
+    /** The smallest fleet (devices, at this interval) for which provisioned billing costs less in total; null when never up to 10 billion. */
+    readonly provisionedDevices: number | null;
+    /** The fleet above which one sweep takes longer than sweepEverySeconds (sweeps then run back to back and detection slows). */
+    readonly sweepOutgrowsPeriodDevices: number;
+    /** What the function URL saves per million beats (API Gateway's per-request charge and access log). */
+    readonly functionUrlSavesPerMillionBeatsUsd: number;
+    /** What the batch saves per million beats (requests, invocations and access-log lines shared by its beats). */
+    readonly batchSavesPerMillionBeatsUsd: number;
+    /** What sweeping every sweepEverySeconds costs per month over sweeping once a minute. */
+    readonly subMinuteSweepMonthlyUsd: number;
+  };
+}
+
+/** The default deployment: what `cdk deploy` builds without options. */
+export const DEFAULT_CHOICE: DeploymentChoice = {
+  frontDoor: COST_DEFAULTS.frontDoor,
+  billing: COST_DEFAULTS.billing,
+  batchSize: 1,
+  sweepEverySeconds: COST_DEFAULTS.sweepEverySeconds,
+};
+
+/**
+ * Prices the default, each option on its own, the cheapest combination (the cheaper front door and
+ * billing for this fleet, batches of `batchSize`, the chosen sweep period) and the `chosen`
+ * deployment, with the break-even points.
+ */
+export function compareOptions(usage: CostOptions, chosen: DeploymentChoice, batchSize = Math.max(chosen.batchSize, 2)): OptionComparison {
+  const priced = (choice: DeploymentChoice) => estimateMonthlyCost({ ...usage, ...choice });
+  const base = { ...DEFAULT_CHOICE, sweepEverySeconds: chosen.sweepEverySeconds };
+  const choices: [string, DeploymentChoice][] = [
+    ['default', DEFAULT_CHOICE],
+    ['functionUrl', { ...base, frontDoor: 'functionUrl' }],
+    ['provisioned', { ...base, billing: 'provisioned' }],
+    [`batch ${batchSize}`, { ...base, batchSize }],
+    ['sweep 60 s', { ...DEFAULT_CHOICE, sweepEverySeconds: DEPLOYMENT.sweepScheduleSeconds }],
+    ['chosen', chosen],
+  ];
+  // The cheapest front door and billing for this fleet, with batches and the chosen sweep period
+  // (provisioned capacity has a floor, so a small fleet is cheaper on demand).
+  const combinations: DeploymentChoice[] = (['httpApi', 'functionUrl'] as const).flatMap((frontDoor) =>
+    (['onDemand', 'provisioned'] as const).map((billing) => ({ frontDoor, billing, batchSize, sweepEverySeconds: chosen.sweepEverySeconds })),
+  );
+  const cheapest = combinations
+    .map((choice) => ({ choice, estimate: priced(choice) }))
+    .reduce((best, next) => (next.estimate.totalMonthlyUsd < best.estimate.totalMonthlyUsd ? next : best));
+  const columns = choices.map(([name, choice]) => ({ name, choice, estimate: priced(choice) }));
+  columns.splice(columns.length - 1, 0, { name: 'cheapest', ...cheapest });
+  const perMillion = (choice: DeploymentChoice) => priced(choice).perMillionBeatsUsd;
+  const prices = usage.prices ?? AWS_PRICES;
+
+  // Per write unit: a WCU-hour serves 3,600 writes at 100 %; on-demand charges each one.
+  const provisionedUtilizationPercent =
+    (prices.dynamoDbWriteCapacityUnitHour.usd / 3600 / (prices.dynamoDbWriteRequestUnit.usd / prices.dynamoDbWriteRequestUnit.per)) * 100;
+  const cheaperProvisioned = (devices: number) =>
+    estimateMonthlyCost({ ...usage, ...base, devices, billing: 'provisioned' }).totalMonthlyUsd <
+    estimateMonthlyCost({ ...usage, ...base, devices, billing: 'onDemand' }).totalMonthlyUsd;
+  let provisionedDevices: number | null = null;
+  for (let devices = 1; devices <= 10_000_000_000; devices *= 2) {
+    if (!cheaperProvisioned(devices)) continue;
+    // Bisect between the last fleet where it was not cheaper and this one.
+    let low = Math.max(1, Math.floor(devices / 2));
+    let high = devices;
+    while (high - low > Math.max(1, high / 1000)) {
+      const mid = Math.floor((low + high) / 2);
+      if (cheaperProvisioned(mid)) high = mid;
+      else low = mid;
+    }
+    provisionedDevices = high;
+    break;
+  }
+  const options = { ...COST_DEFAULTS, ...stripUndefined(usage) };
+  return {
+    columns,
+    breakEven: {
+      provisionedUtilizationPercent,
+      provisionedDevices,
+      sweepOutgrowsPeriodDevices: chosen.sweepEverySeconds * options.sweepDevicesPerSecond,
+      functionUrlSavesPerMillionBeatsUsd: perMillion(base) - perMillion({ ...base, frontDoor: 'functionUrl' }),
+      batchSavesPerMillionBeatsUsd: perMillion(base) - perMillion({ ...base, batchSize }),
+      subMinuteSweepMonthlyUsd:
+        priced(base).totalMonthlyUsd - priced({ ...base, sweepEverySeconds: DEPLOYMENT.sweepScheduleSeconds }).totalMonthlyUsd,
+    },
   };
 }
 
@@ -255,7 +417,7 @@ export function renderCostTable(estimate: CostEstimate): string {
     rule,
     format(footer),
     '',
-    `Per beat path (HTTP API + Lambda + 1 write): ${formatUsd(estimate.beatPathPerMillionBeatsUsd)} per million beats; ${formatUsd(estimate.perDeviceMonthUsd)} per device a month all in.`,
+    `Per beat path (front door + Lambda + 1 write): ${formatUsd(estimate.beatPathPerMillionBeatsUsd)} per million beats; ${formatUsd(estimate.perDeviceMonthUsd)} per device a month all in.`,
     `One sweep reads the fleet in ~${estimate.sweepSeconds.toFixed(1)} s at ${estimate.options.sweepDevicesPerSecond.toLocaleString('en-US')} devices/s.` +
       (estimate.sweepSeconds > estimate.options.sweepEverySeconds ? ' That is longer than the sweep period: fan the sweep out over several invocations.' : ''),
     `List prices, us-east-1, first tier (${AWS_PRICES.apiGatewayHttpRequest.date}); volume discounts would lower this.`,
@@ -273,7 +435,7 @@ export function renderCostMarkdown(estimate: CostEstimate): string {
     ...rows,
     `| **total** | | **${formatUsd(estimate.totalMonthlyUsd)}** | **${formatUsd(estimate.perMillionBeatsUsd)}** |`,
     '',
-    `The beat path alone (HTTP API, Lambda, one write) is ${formatUsd(estimate.beatPathPerMillionBeatsUsd)} per million beats. List prices, us-east-1, first tier.`,
+    `The beat path alone (front door, Lambda, one write) is ${formatUsd(estimate.beatPathPerMillionBeatsUsd)} per million beats. List prices, us-east-1, first tier.`,
   ].join('\n');
 }
 
@@ -287,13 +449,30 @@ export interface CostCommandOptions {
   readonly logs?: boolean;
   readonly secrets?: boolean;
   readonly markdown?: boolean;
+  readonly frontDoor?: string;
+  readonly billing?: string;
+  readonly batch?: string | number;
+  readonly sweepEvery?: string | number;
 }
 
 const asText = (value: string | number | undefined) => (value === undefined ? undefined : String(value));
 
-/** What `npx heartbeat cost` prints; throws ConfigError naming a bad flag. */
-export function runCostCommand(options: CostCommandOptions = {}): string {
-  const estimate = estimateMonthlyCost({
+function choiceFlag<T extends string>(flag: string, raw: string | undefined, choices: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw new ConfigError(`${flag} must be one of ${choices.join(', ')}, got "${raw}".`);
+  return raw as T;
+}
+
+/** The usage and the deployment choice the flags of `npx heartbeat cost` describe; throws ConfigError naming a bad flag. */
+export function costCommandInput(options: CostCommandOptions = {}): { usage: CostOptions; chosen: DeploymentChoice } {
+  const sweep = SETTINGS.sweepEverySeconds;
+  const chosen: DeploymentChoice = {
+    frontDoor: choiceFlag('--front-door', options.frontDoor, ['httpApi', 'functionUrl'], DEFAULT_CHOICE.frontDoor),
+    billing: choiceFlag('--billing', options.billing, ['onDemand', 'provisioned'], DEFAULT_CHOICE.billing),
+    batchSize: integerSetting('--batch', asText(options.batch), { min: 1, max: 100 }, DEFAULT_CHOICE.batchSize),
+    sweepEverySeconds: integerSetting('--sweep-every', asText(options.sweepEvery), { min: sweep.min, max: sweep.max }, sweep.default),
+  };
+  const usage: CostOptions = {
     devices: integerSetting('--devices', asText(options.devices), { min: 1, max: 10_000_000_000 }, 1000),
     intervalSeconds: integerSetting('--interval', asText(options.interval), SETTINGS.defaultIntervalSeconds, SETTINGS.defaultIntervalSeconds.default),
     ingestMemoryMb: integerSetting('--memory', asText(options.memory), { min: 128, max: 10_240 }, COST_DEFAULTS.ingestMemoryMb),
@@ -301,6 +480,13 @@ export function runCostCommand(options: CostCommandOptions = {}): string {
     itemBytes: integerSetting('--item-bytes', asText(options.itemBytes), { min: 1, max: 400_000 }, COST_DEFAULTS.itemBytes),
     includeLogs: options.logs ?? COST_DEFAULTS.includeLogs,
     includeSecrets: options.secrets ?? COST_DEFAULTS.includeSecrets,
-  });
+  };
+  return { usage, chosen };
+}
+
+/** The per-component table of the chosen deployment, as `npx heartbeat cost` prints it first; throws ConfigError naming a bad flag. */
+export function runCostCommand(options: CostCommandOptions = {}): string {
+  const { usage, chosen } = costCommandInput(options);
+  const estimate = estimateMonthlyCost({ ...usage, ...chosen });
   return options.markdown ? renderCostMarkdown(estimate) : renderCostTable(estimate);
 }

@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambdas/core/settings';
 import {
   AWS_PRICES,
+  DEFAULT_CHOICE,
   SECONDS_PER_MONTH,
+  compareOptions,
+  costCommandInput,
   estimateMonthlyCost,
   logBytesPerBeat,
   renderCostMarkdown,
@@ -61,7 +64,7 @@ describe('estimateMonthlyCost', () => {
 
   it('prices 1M devices beating every 60 s, component by component', () => {
     // Act
-    const estimate = estimateMonthlyCost({ devices: 1_000_000, intervalSeconds: 60, includeLogs: false, includeSecrets: false });
+    const estimate = estimateMonthlyCost({ devices: 1_000_000, intervalSeconds: 60, sweepEverySeconds: 60, includeLogs: false, includeSecrets: false });
 
     // Assess: 730 h a month, one beat a minute each
     expect(estimate.beatsPerMonth).toBeCloseTo(43.8e9, -3);
@@ -76,7 +79,10 @@ describe('estimateMonthlyCost', () => {
     // 43,800 sweeps of 16.667 s (1M devices at 60,000 devices/s) at 512 MB
     expect(monthly(estimate, 'Lambda duration (sweeper')).toBeCloseTo(4.867, 2);
     expect(monthly(estimate, 'SNS publishes')).toBeCloseTo(1.0, 6);
-    expect(estimate.totalMonthlyUsd).toBeCloseTo(80_804.57, 1);
+    // Instant alerts: 2M consumer invocations ($0.40) and a claim and a settle write each ($2.50)
+    expect(monthly(estimate, 'Lambda requests (instant alerts')).toBeCloseTo(0.4, 6);
+    expect(monthly(estimate, 'DynamoDB writes (instant alerts')).toBeCloseTo(2.5, 6);
+    expect(estimate.totalMonthlyUsd).toBeCloseTo(80_807.47, 1);
     expect(estimate.perDeviceMonthUsd).toBeCloseTo(0.0808, 4);
   });
 
@@ -118,14 +124,14 @@ describe('estimateMonthlyCost', () => {
 describe('runCostCommand', () => {
   it('prints a table with every component, the total and the per-million figure', () => {
     // Act
-    const text = runCostCommand({ devices: '1000000', interval: '60', logs: false, secrets: false });
+    const text = runCostCommand({ devices: '1000000', interval: '60', sweepEvery: '60', logs: false, secrets: false });
 
     // Assess
     expect(text).toContain('1,000,000 devices beating every 60 s');
     for (const component of ['HTTP API requests', 'Lambda requests (ingest)', 'DynamoDB writes', 'DynamoDB sweep reads', 'SNS publishes']) {
       expect(text).toContain(component);
     }
-    expect(text).toMatch(/total\s+\$80,804\.57\s+\$1\.84/);
+    expect(text).toMatch(/total\s+\$80,807\.47\s+\$1\.84/);
     expect(text).toContain('$1.84 per million beats');
   });
 
@@ -139,5 +145,114 @@ describe('runCostCommand', () => {
     expect(markdown).toContain('| component | usage a month | per month | per million beats |');
     expect(markdown).toMatch(/\| \*\*total\*\* \| \| \*\*\$[\d,.]+\*\* \|/);
     expect(renderCostMarkdown(estimateMonthlyCost({ devices: 1000, intervalSeconds: 60 }))).toBe(markdown);
+  });
+});
+
+describe('deployment options in the cost model', () => {
+  const fleet = { devices: 1_000_000, intervalSeconds: 60 };
+
+  it('drops the API Gateway line and the access log behind a function URL', () => {
+    // Act
+    const url = estimateMonthlyCost({ ...fleet, frontDoor: 'functionUrl' });
+    const api = estimateMonthlyCost({ ...fleet, frontDoor: 'httpApi' });
+    // Assess: $1.00 of requests and ~$0.23 of access log per million beats
+    expect(url.lines.some((l) => l.component.startsWith('HTTP API'))).toBe(false);
+    expect(url.lines.some((l) => l.group === 'logs')).toBe(false);
+    expect(api.perMillionBeatsUsd - url.perMillionBeatsUsd).toBeCloseTo(1.23, 2);
+  });
+
+  it('shares one request, one invocation and one log line among the beats of a batch, never the write', () => {
+    // Act
+    const batched = estimateMonthlyCost({ ...fleet, batchSize: 100 });
+    // Assess: 43.8e9 beats / 100 requests; 5 ms + 99 x 0.3 ms = 35 ms billed per request
+    expect(monthly(batched, 'HTTP API requests')).toBeCloseTo(438, 2);
+    expect(monthly(batched, 'Lambda requests (ingest')).toBeCloseTo(87.6, 2);
+    expect(batched.lines.find((l) => l.component.startsWith('Lambda duration (ingest'))?.component).toContain('x 35 ms');
+    expect(monthly(batched, 'DynamoDB writes (1 per beat)')).toBeCloseTo(27_375, 2);
+    expect(() => estimateMonthlyCost({ ...fleet, batchSize: 101 })).toThrow(/batchSize/);
+  });
+
+  it('bills provisioned writes as capacity for the beat rate at the target utilization', () => {
+    // Act
+    const provisioned = estimateMonthlyCost({ ...fleet, billing: 'provisioned', sweepEverySeconds: 60 });
+    // Assess: 16,667 writes/s / 0.7 = 23,810 WCU x 730 h x $0.00065
+    expect(monthly(provisioned, 'DynamoDB write capacity')).toBeCloseTo(11_297.62, 1);
+    // The scan's 24,414 read units in 16.7 s, at 70 %: 2,092 RCU x 730 h x $0.00013
+    expect(monthly(provisioned, 'DynamoDB read capacity')).toBeCloseTo(198.55, 1);
+    expect(provisioned.lines.some((l) => l.component.startsWith('DynamoDB writes'))).toBe(false);
+  });
+
+  it('sweeps four times a minute at sweepEverySeconds 15, paying for the minute the sweeper waits through', () => {
+    // Act: 100,000 devices sweep in 1.7 s
+    const every15 = estimateMonthlyCost({ devices: 100_000, intervalSeconds: 60, sweepEverySeconds: 15 });
+    const every60 = estimateMonthlyCost({ devices: 100_000, intervalSeconds: 60, sweepEverySeconds: 60 });
+    // Assess
+    expect(every15.sweepsPerMonth).toBeCloseTo(4 * every60.sweepsPerMonth, 6);
+    expect(monthly(every15, 'DynamoDB sweep reads')).toBeCloseTo(4 * monthly(every60, 'DynamoDB sweep reads'), 6);
+    // 45 s of waiting + a 1.7 s sweep, once a minute, at 512 MB
+    expect(every15.lines.find((l) => l.component.startsWith('Lambda duration (sweeper'))?.component).toContain('46.7 s a minute');
+    expect(every15.worstDetectionSeconds).toBeCloseTo(16.7, 1);
+    expect(every60.worstDetectionSeconds).toBeCloseTo(61.7, 1);
+  });
+
+  it('lets a sweep longer than the period set the pace: back to back, and detection slows with it', () => {
+    // Act: 1M devices sweep in 16.7 s, longer than 15 s
+    const estimate = estimateMonthlyCost({ ...fleet, sweepEverySeconds: 15 });
+    // Assess: 4 sweeps a minute of 16.7 s each, started back to back
+    expect(estimate.sweepPeriodSeconds).toBeCloseTo(16.67, 2);
+    expect(estimate.sweepsPerMonth).toBeCloseTo(4 * (SECONDS_PER_MONTH / 60), 3);
+    expect(estimate.worstDetectionSeconds).toBeCloseTo(33.3, 1);
+  });
+});
+
+describe('compareOptions', () => {
+  it('prices the cheapest combination at 1M devices under $0.60 per million beats, and the default at about $2.08', () => {
+    // Act
+    const comparison = compareOptions({ devices: 1_000_000, intervalSeconds: 60 }, DEFAULT_CHOICE, 100);
+    // Assess
+    const byName = Object.fromEntries(comparison.columns.map((c) => [c.name, c]));
+    expect(Object.keys(byName)).toEqual(['default', 'functionUrl', 'provisioned', 'batch 100', 'sweep 60 s', 'cheapest', 'chosen']);
+    expect(byName.default?.estimate.perMillionBeatsUsd).toBeCloseTo(2.08, 2);
+    expect(byName.cheapest?.choice).toEqual({ frontDoor: 'functionUrl', billing: 'provisioned', batchSize: 100, sweepEverySeconds: 15 });
+    expect(byName.cheapest?.estimate.perMillionBeatsUsd).toBeLessThan(0.6);
+    expect(byName.chosen?.estimate.totalMonthlyUsd).toBe(byName.default?.estimate.totalMonthlyUsd);
+  });
+
+  it('keeps a small fleet on demand: provisioned capacity has a floor', () => {
+    // Act
+    const comparison = compareOptions({ devices: 1000, intervalSeconds: 60 }, DEFAULT_CHOICE, 100);
+    // Assess
+    expect(comparison.columns.find((c) => c.name === 'cheapest')?.choice.billing).toBe('onDemand');
+    expect(comparison.breakEven.provisionedDevices).toBeGreaterThan(1000);
+  });
+
+  it('finds the break-even points', () => {
+    // Act
+    const { breakEven } = compareOptions({ devices: 1_000_000, intervalSeconds: 60 }, DEFAULT_CHOICE, 100);
+    // Assess: $0.00065 / 3600 per WCU-second against $0.625 per million writes
+    expect(breakEven.provisionedUtilizationPercent).toBeCloseTo(28.9, 1);
+    expect(breakEven.provisionedDevices).toBeGreaterThan(1000);
+    expect(breakEven.provisionedDevices).toBeLessThan(100_000);
+    const fleetAt = (devices: number, billing: 'onDemand' | 'provisioned') =>
+      estimateMonthlyCost({ devices, intervalSeconds: 60, ...DEFAULT_CHOICE, billing }).totalMonthlyUsd;
+    const at = breakEven.provisionedDevices as number;
+    expect(fleetAt(at, 'provisioned')).toBeLessThan(fleetAt(at, 'onDemand'));
+    expect(fleetAt(Math.floor(at * 0.9), 'provisioned')).toBeGreaterThan(fleetAt(Math.floor(at * 0.9), 'onDemand'));
+    expect(breakEven.functionUrlSavesPerMillionBeatsUsd).toBeCloseTo(1.23, 2);
+    expect(breakEven.sweepOutgrowsPeriodDevices).toBe(15 * 60_000);
+    expect(breakEven.subMinuteSweepMonthlyUsd).toBeGreaterThan(0);
+  });
+});
+
+describe('costCommandInput', () => {
+  it('reads the option flags, and names a bad one', () => {
+    // Act
+    const { chosen } = costCommandInput({ frontDoor: 'functionUrl', billing: 'provisioned', batch: '20', sweepEvery: '30' });
+    // Assess
+    expect(chosen).toEqual({ frontDoor: 'functionUrl', billing: 'provisioned', batchSize: 20, sweepEverySeconds: 30 });
+    expect(() => costCommandInput({ frontDoor: 'restApi' })).toThrow(/--front-door must be one of httpApi, functionUrl/);
+    expect(() => costCommandInput({ billing: 'reserved' })).toThrow(/--billing/);
+    expect(() => costCommandInput({ batch: '0' })).toThrow(/--batch/);
+    expect(() => costCommandInput({ sweepEvery: '5' })).toThrow(/--sweep-every/);
   });
 });
