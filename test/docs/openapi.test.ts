@@ -9,7 +9,8 @@
  * 2. Add its cases to CASES below: at least one per documented status and per error code. The
  *    last test fails, naming what is missing, until every documented answer has a case; a case
  *    fails when the service answers something the description does not say (another status, a
- *    field too many or too few, a missing required header).
+ *    field too many or too few, a missing required header), and when the request schema disagrees
+ *    with the service (a 2xx case's JSON body must match it, an `invalid_body` case's must not).
  * 3. A method the path does not list is checked for you (405 with `Allow`).
  * Responses only AWS can give (API Gateway's own 403) carry `x-answered-by: api-gateway` and
  * need no case. Each case uses device ids of its own: all cases share one table.
@@ -45,6 +46,13 @@ interface ApiCase {
   readonly before?: (api: LocalApi) => Promise<unknown>;
   /** The request; `method` defaults to the operation's. */
   readonly request: (api: LocalApi) => Omit<ApiRequest, 'method'> & { method?: string };
+  /**
+   * The JSON body is outside the documented request schema although the answer is a success
+   * (a batch whose bad entries are refused one by one). Without it, a 2xx case's JSON body must
+   * match the request schema, and an `invalid_body` case's body must not: the request schemas
+   * are checked against the service too.
+   */
+  readonly bodyOutsideSchema?: boolean;
 }
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
@@ -112,6 +120,7 @@ const CASES: readonly ApiCase[] = [
     operation: BATCH,
     title: 'a batch with good and bad entries',
     expect: { status: 200 },
+    bodyOutsideSchema: true,
     request: (api) => ({
       path: '/v1/heartbeats',
       ...json({
@@ -305,10 +314,14 @@ describe('docs/openapi.yaml', () => {
       const api = services[apiCase.on ?? 'api'];
       await apiCase.before?.(api);
       const method = apiCase.operation.split(' ')[0] as string;
+      const request = apiCase.request(api);
       // Act
-      const answer: ApiAnswer = await api.send({ method, ...apiCase.request(api) });
+      const answer: ApiAnswer = await api.send({ method, ...request });
       // Assess
       expect(spec.check(apiCase.operation, answer)).toEqual([]);
+      const requestProblems = jsonBody(request) === undefined ? null : spec.checkRequest(apiCase.operation, jsonBody(request));
+      if (requestProblems !== null && apiCase.expect.code === 'invalid_body') expect(requestProblems, 'the request schema accepts a body the service refuses').not.toEqual([]);
+      if (requestProblems !== null && apiCase.expect.status < 300 && !apiCase.bodyOutsideSchema) expect(requestProblems).toEqual([]);
       expect({ status: answer.status, code: errorCode(answer) }).toEqual({ status: apiCase.expect.status, code: apiCase.expect.code ?? null });
       exercised.push({ operation: apiCase.operation, status: answer.status, code: errorCode(answer) });
     },
@@ -406,6 +419,16 @@ describe('ApiSpec.check', () => {
     expect(answers.filter((a) => a.status === 403)).toEqual([]);
   });
 });
+
+/** The parsed body of a JSON request; undefined when it has none, or it is not JSON. */
+function jsonBody(request: { headers?: Readonly<Record<string, string>>; body?: string | Buffer }): unknown {
+  if (request.body === undefined || !/^application\/json/i.test(request.headers?.['content-type'] ?? '')) return undefined;
+  try {
+    return JSON.parse(request.body.toString());
+  } catch {
+    return undefined;
+  }
+}
 
 function errorCode(answer: ApiAnswer): string | null {
   try {

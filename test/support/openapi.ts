@@ -102,6 +102,15 @@ export class ApiSpec {
     return this.checkResponse(`${operation} ${answer.status}`, response, answer);
   }
 
+  /** What the request body schema of `operation` says against `body`; empty when it accepts it. */
+  checkRequest(operation: string, body: unknown): string[] {
+    const [method, path] = operation.split(' ') as [string, string];
+    const op = this.paths[path]?.[method.toLowerCase()] as { requestBody?: { content?: Record<string, { schema?: Json }> } } | undefined;
+    const schema = op?.requestBody?.content?.['application/json']?.schema;
+    if (!schema) return [`${operation} documents no JSON request body`];
+    return this.schemaProblems(`${operation} request body`, schema, body);
+  }
+
   /**
    * What is wrong with `answer` as the answer to a method `path` does not document: it must be
    * `components.responses.MethodNotAllowed`, with `Allow` naming exactly the documented methods.
