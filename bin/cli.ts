@@ -233,7 +233,8 @@ program
   .option('--markdown', 'print a Markdown table (what README shows)')
   .action(
     action(async (options) => {
-      const { compareOptions, costCommandInput, runCostCommand } = await import('../lambdas/cost/cost-model');
+      const { compareOptions } = await import('../lambdas/cost/cost-model');
+      const { costCommandInput, runCostCommand } = await import('./cli/cost');
       const { renderComparison } = await import('./cli/cost-comparison');
       io().out(runCostCommand(options));
       if (!options.markdown) {

@@ -3,7 +3,8 @@
  * (per million beats, a month, worst-case detection) and the break-even points. The numbers come
  * from the cost model (lambdas/cost/cost-model.ts); this file only lays them out.
  */
-import { formatQuantity, formatUsd, type DeploymentChoice, type OptionComparison } from '../../lambdas/cost/cost-model';
+import { formatQuantity, type DeploymentChoice, type OptionComparison } from '../../lambdas/cost/cost-model';
+import { formatUsd } from './cost';
 
 function describe(choice: DeploymentChoice): string {
   return `${choice.frontDoor}, ${choice.billing}, batch ${choice.batchSize}, sweep ${choice.sweepEverySeconds} s`;

@@ -1,8 +1,8 @@
 /**
  * What the deployed service costs a month, per component, from list prices kept as data
  * (aws-prices.json) and a handful of usage assumptions, each one an option with its default
- * written down. Pure: no SDK, no environment, no I/O; the CLI prints `runCostCommand`'s text and
- * README embeds `renderCostMarkdown`.
+ * written down. Pure: no SDK, no environment, no I/O. The model only: `npx heartbeat cost` parses
+ * its flags and renders the estimate as a table or as README's Markdown (bin/cli/cost.ts).
  *
  * The per-beat path is fixed by the design: one DynamoDB write of under 1 KB (no read) per beat, and
  * per request (one beat, or a batch of up to 100) one HTTP API request (none behind a function URL)
@@ -12,8 +12,8 @@
  * utilization (provisioned). `compareOptions` prices every deployment option side by side.
  */
 import priceData from './aws-prices.json' with { type: 'json' };
-import { ConfigError, integerSetting } from '../core/settings';
-import { DEPLOYMENT, SETTINGS } from '../core/settings-catalog';
+import { ConfigError } from '../core/settings';
+import { DEPLOYMENT, SETTINGS, type SettingValue } from '../core/settings-catalog';
 
 /** One price of the table: `usd` for `per` units of `unit`. */
 export interface Price {
@@ -113,10 +113,10 @@ export interface CostOptions {
   readonly prices?: PriceTable;
 }
 
-/** The front door options of the stack. */
-export type FrontDoorOption = 'httpApi' | 'functionUrl';
-/** The billing options of the table. */
-export type BillingOption = 'onDemand' | 'provisioned';
+/** The front door options of the stack (settings catalog: `frontDoor`). */
+export type FrontDoorOption = SettingValue<'frontDoor'>;
+/** The billing options of the table (settings catalog: `billing`). */
+export type BillingOption = SettingValue<'billing'>;
 
 /** Defaults of every optional CostOptions field; what the stack deploys comes from the settings catalog. */
 export const COST_DEFAULTS = {
@@ -129,8 +129,8 @@ export const COST_DEFAULTS = {
   alertsPerDevicePerMonth: 2,
   includeSecrets: true,
   includeLogs: true,
-  frontDoor: SETTINGS.frontDoor.default as FrontDoorOption,
-  billing: SETTINGS.billing.default as BillingOption,
+  frontDoor: SETTINGS.frontDoor.default,
+  billing: SETTINGS.billing.default,
   batchSize: 1,
   batchEntryMs: 0.3,
   targetUtilizationPercent: SETTINGS.targetUtilizationPercent.default,
@@ -376,14 +376,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** `$1,234.57`, with more digits for small amounts. */
-export function formatUsd(usd: number): string {
-  if (usd > 0 && usd < 0.0001) return '< $0.0001';
-  const digits = usd !== 0 && Math.abs(usd) < 1 ? 4 : 2;
-  return `$${usd.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
-}
-
-/** `43.8 billion`, `1.2 million`, `730`. */
+/** `43.8 billion`, `1.2 million`, `730`: how the cost lines state their quantities. */
 export function formatQuantity(value: number): string {
   const scales: [number, string][] = [
     [1e12, 'trillion'],
@@ -392,101 +385,4 @@ export function formatQuantity(value: number): string {
   ];
   for (const [scale, word] of scales) if (Math.abs(value) >= scale) return `${(value / scale).toPrecision(3)} ${word}`;
   return Number.isInteger(value) || value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);
-}
-
-function summary(estimate: CostEstimate): string {
-  const { devices, intervalSeconds } = estimate.options;
-  return `${devices.toLocaleString('en-US')} devices beating every ${intervalSeconds} s: ${formatQuantity(estimate.beatsPerMonth)} beats a month (${formatQuantity(estimate.beatsPerSecond)} per second)`;
-}
-
-/** The estimate as a fixed-width text table, for a terminal. */
-export function renderCostTable(estimate: CostEstimate): string {
-  const rows = estimate.lines.map((l) => [l.component, `${formatQuantity(l.quantity)} ${l.unit}`, formatUsd(l.monthlyUsd), formatUsd(l.perMillionBeatsUsd)]);
-  const header = ['component', 'usage a month', 'per month', 'per million beats'];
-  const footer = ['total', '', formatUsd(estimate.totalMonthlyUsd), formatUsd(estimate.perMillionBeatsUsd)];
-  const all = [header, ...rows, footer];
-  const widths = header.map((_, c) => Math.max(...all.map((row) => (row[c] ?? '').length)));
-  const format = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ');
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [
-    summary(estimate),
-    '',
-    format(header),
-    rule,
-    ...rows.map(format),
-    rule,
-    format(footer),
-    '',
-    `Per beat path (front door + Lambda + 1 write): ${formatUsd(estimate.beatPathPerMillionBeatsUsd)} per million beats; ${formatUsd(estimate.perDeviceMonthUsd)} per device a month all in.`,
-    `One sweep reads the fleet in ~${estimate.sweepSeconds.toFixed(1)} s at ${estimate.options.sweepDevicesPerSecond.toLocaleString('en-US')} devices/s.` +
-      (estimate.sweepSeconds > estimate.options.sweepEverySeconds ? ' That is longer than the sweep period: fan the sweep out over several invocations.' : ''),
-    `List prices, us-east-1, first tier (${AWS_PRICES.apiGatewayHttpRequest.date}); volume discounts would lower this.`,
-  ].join('\n');
-}
-
-/** Markdown table of the estimate, for README. */
-export function renderCostMarkdown(estimate: CostEstimate): string {
-  const rows = estimate.lines.map((l) => `| ${l.component} | ${formatQuantity(l.quantity)} ${l.unit} | ${formatUsd(l.monthlyUsd)} | ${formatUsd(l.perMillionBeatsUsd)} |`);
-  return [
-    `${summary(estimate)}.`,
-    '',
-    '| component | usage a month | per month | per million beats |',
-    '|---|---:|---:|---:|',
-    ...rows,
-    `| **total** | | **${formatUsd(estimate.totalMonthlyUsd)}** | **${formatUsd(estimate.perMillionBeatsUsd)}** |`,
-    '',
-    `The beat path alone (front door, Lambda, one write) is ${formatUsd(estimate.beatPathPerMillionBeatsUsd)} per million beats. List prices, us-east-1, first tier.`,
-  ].join('\n');
-}
-
-/** Options of `npx heartbeat cost` as commander hands them over (strings or numbers; absent when not given). */
-export interface CostCommandOptions {
-  readonly devices?: string | number;
-  readonly interval?: string | number;
-  readonly memory?: string | number;
-  readonly msPerBeat?: string | number;
-  readonly itemBytes?: string | number;
-  readonly logs?: boolean;
-  readonly secrets?: boolean;
-  readonly markdown?: boolean;
-  readonly frontDoor?: string;
-  readonly billing?: string;
-  readonly batch?: string | number;
-  readonly sweepEvery?: string | number;
-}
-
-const asText = (value: string | number | undefined) => (value === undefined ? undefined : String(value));
-
-function choiceFlag<T extends string>(flag: string, raw: string | undefined, choices: readonly T[], fallback: T): T {
-  if (raw === undefined) return fallback;
-  if (!(choices as readonly string[]).includes(raw)) throw new ConfigError(`${flag} must be one of ${choices.join(', ')}, got "${raw}".`);
-  return raw as T;
-}
-
-/** The usage and the deployment choice the flags of `npx heartbeat cost` describe; throws ConfigError naming a bad flag. */
-export function costCommandInput(options: CostCommandOptions = {}): { usage: CostOptions; chosen: DeploymentChoice } {
-  const sweep = SETTINGS.sweepEverySeconds;
-  const chosen: DeploymentChoice = {
-    frontDoor: choiceFlag('--front-door', options.frontDoor, ['httpApi', 'functionUrl'], DEFAULT_CHOICE.frontDoor),
-    billing: choiceFlag('--billing', options.billing, ['onDemand', 'provisioned'], DEFAULT_CHOICE.billing),
-    batchSize: integerSetting('--batch', asText(options.batch), { min: 1, max: 100 }, DEFAULT_CHOICE.batchSize),
-    sweepEverySeconds: integerSetting('--sweep-every', asText(options.sweepEvery), { min: sweep.min, max: sweep.max }, sweep.default),
-  };
-  const usage: CostOptions = {
-    devices: integerSetting('--devices', asText(options.devices), { min: 1, max: 10_000_000_000 }, 1000),
-    intervalSeconds: integerSetting('--interval', asText(options.interval), SETTINGS.defaultIntervalSeconds, SETTINGS.defaultIntervalSeconds.default),
-    ingestMemoryMb: integerSetting('--memory', asText(options.memory), { min: 128, max: 10_240 }, COST_DEFAULTS.ingestMemoryMb),
-    ingestMsPerBeat: integerSetting('--ms-per-beat', asText(options.msPerBeat), { min: 1, max: 30_000 }, COST_DEFAULTS.ingestMsPerBeat),
-    itemBytes: integerSetting('--item-bytes', asText(options.itemBytes), { min: 1, max: 400_000 }, COST_DEFAULTS.itemBytes),
-    includeLogs: options.logs ?? COST_DEFAULTS.includeLogs,
-    includeSecrets: options.secrets ?? COST_DEFAULTS.includeSecrets,
-  };
-  return { usage, chosen };
-}
-
-/** The per-component table of the chosen deployment, as `npx heartbeat cost` prints it first; throws ConfigError naming a bad flag. */
-export function runCostCommand(options: CostCommandOptions = {}): string {
-  const { usage, chosen } = costCommandInput(options);
-  const estimate = estimateMonthlyCost({ ...usage, ...chosen });
-  return options.markdown ? renderCostMarkdown(estimate) : renderCostTable(estimate);
 }

@@ -5,16 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambdas/core/settings';
+import { costCommandInput, renderCostMarkdown, runCostCommand } from '../../bin/cli/cost';
 import {
   AWS_PRICES,
   DEFAULT_CHOICE,
   SECONDS_PER_MONTH,
   compareOptions,
-  costCommandInput,
   estimateMonthlyCost,
   logBytesPerBeat,
-  renderCostMarkdown,
-  runCostCommand,
   type CostEstimate,
 } from '../../lambdas/cost/cost-model';
 
