@@ -3,6 +3,7 @@
  * The local server builds the same events, so these helpers serve both runtimes.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { parseJson } from '../core/validation';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -42,7 +43,7 @@ export function bodyBytes(event: HttpEvent): Buffer {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes UTF-8 strictly; null for invalid byte sequences. */
-export function decodeUtf8(bytes: Buffer): string | null {
+function decodeUtf8(bytes: Buffer): string | null {
   try {
     return strictUtf8.decode(bytes);
   } catch {
@@ -51,7 +52,7 @@ export function decodeUtf8(bytes: Buffer): string | null {
 }
 
 /** True for `application/json` with no charset or charset UTF-8 (any case, optional quotes). */
-export function isJsonUtf8(contentType: string | undefined): boolean {
+function isJsonUtf8(contentType: string | undefined): boolean {
   if (!contentType) return false;
   const [mediaType, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
   if (mediaType !== 'application/json') return false;
@@ -69,3 +70,23 @@ export function method(event: HttpEvent): string {
 
 export const internalError = (): HttpResult =>
   errorResponse(500, 'internal_error', 'The service could not complete the request; retry in a few seconds.');
+
+/** The contract's 413 for a body over `maxBytes`; `what` names the body ("The body", "A batch"). */
+export function payloadTooLarge(what: string, maxBytes: number): HttpResult {
+  return errorResponse(413, 'payload_too_large', `${what} must be at most ${maxBytes} bytes.`);
+}
+
+/**
+ * The one JSON-body parser of every route (single beats, batches, management): a non-empty body as
+ * parsed JSON, or the contract's answer refusing it: 415 `unsupported_media_type` (with
+ * `mediaTypeHint` as its message) unless the content type is JSON in UTF-8, 400 `invalid_body` for
+ * bytes that are not UTF-8 or text that is not JSON. Size and emptiness are the route's to check first.
+ */
+export function readJsonBody(event: HttpEvent, bytes: Buffer, mediaTypeHint: string): { ok: true; value: unknown } | { ok: false; result: HttpResult } {
+  if (!isJsonUtf8(header(event, 'content-type'))) return { ok: false, result: errorResponse(415, 'unsupported_media_type', mediaTypeHint) };
+  const text = decodeUtf8(bytes);
+  if (text === null) return { ok: false, result: errorResponse(400, 'invalid_body', 'The body is not valid UTF-8.') };
+  const parsed = parseJson(text);
+  if (!parsed.ok) return { ok: false, result: errorResponse(400, 'invalid_body', parsed.message) };
+  return { ok: true, value: parsed.value };
+}

@@ -12,8 +12,8 @@ import type { BeatResult, HeartbeatRecorder } from '../core/heartbeat';
 import { LIMITS } from '../core/model';
 import type { Logger, SigningSecretSource } from '../core/ports';
 import { bearerToken, verifyDeviceToken, type SigningSecrets } from '../core/tokens';
-import { BEAT_BODY, isValidDeviceId, parseJson, validateObject, type BeatBody } from '../core/validation';
-import { bodyBytes, decodeUtf8, errorResponse, header, internalError, isJsonUtf8, jsonResponse, method, type HttpEvent, type HttpHandler, type HttpResult } from './http';
+import { BEAT_BODY, isValidDeviceId, validateObject, type BeatBody } from '../core/validation';
+import { bodyBytes, errorResponse, header, internalError, jsonResponse, method, payloadTooLarge, readJsonBody, type HttpEvent, type HttpHandler, type HttpResult } from './http';
 
 /** Optional local throttle: answers how many seconds to wait, or 0 to accept. */
 export type BeatThrottle = (deviceId: string) => number;
@@ -60,16 +60,6 @@ function singleDeviceId(event: HttpEvent): string | undefined {
   }
 }
 
-/** The body as a parsed JSON text, or the answer that refuses it (415 or 400). */
-function readJsonBody(event: HttpEvent, bytes: Buffer, mediaTypeHint: string): { ok: true; value: unknown } | { ok: false; result: HttpResult } {
-  if (!isJsonUtf8(header(event, 'content-type'))) return { ok: false, result: errorResponse(415, 'unsupported_media_type', mediaTypeHint) };
-  const text = decodeUtf8(bytes);
-  if (text === null) return { ok: false, result: errorResponse(400, 'invalid_body', 'The body is not valid UTF-8.') };
-  const parsed = parseJson(text);
-  if (!parsed.ok) return { ok: false, result: errorResponse(400, 'invalid_body', parsed.message) };
-  return { ok: true, value: parsed.value };
-}
-
 /** Builds the ingest handler around its dependencies (one composition root per runtime). */
 export function createIngestApi(deps: IngestApiDeps): HttpHandler {
   const signingSecrets = async (): Promise<SigningSecrets | null> => {
@@ -87,9 +77,7 @@ export function createIngestApi(deps: IngestApiDeps): HttpHandler {
       return errorResponse(400, 'invalid_device_id', 'The device id must be 1-128 characters of A-Z a-z 0-9 . _ : -');
     }
     const bytes = bodyBytes(event);
-    if (bytes.length > LIMITS.maxBodyBytes) {
-      return errorResponse(413, 'payload_too_large', `The body must be at most ${LIMITS.maxBodyBytes} bytes.`);
-    }
+    if (bytes.length > LIMITS.maxBodyBytes) return payloadTooLarge('The body', LIMITS.maxBodyBytes);
     const token = bearerToken(header(event, 'authorization'));
     const secrets = await signingSecrets();
     if (secrets === null) return internalError();
@@ -130,9 +118,7 @@ export function createIngestApi(deps: IngestApiDeps): HttpHandler {
 
   const batch = async (event: HttpEvent): Promise<HttpResult> => {
     const bytes = bodyBytes(event);
-    if (bytes.length > BATCH_LIMITS.maxBodyBytes) {
-      return errorResponse(413, 'payload_too_large', `A batch must be at most ${BATCH_LIMITS.maxBodyBytes} bytes.`);
-    }
+    if (bytes.length > BATCH_LIMITS.maxBodyBytes) return payloadTooLarge('A batch', BATCH_LIMITS.maxBodyBytes);
     if (bytes.length === 0) return errorResponse(400, 'invalid_body', 'Send {"beats": [...]} with 1 to 100 entries.');
     const json = readJsonBody(event, bytes, 'Send the batch as "Content-Type: application/json" in UTF-8.');
     if (!json.ok) return json.result;

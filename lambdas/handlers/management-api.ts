@@ -5,17 +5,16 @@
 import type { FleetManager } from '../core/management';
 import { LIMITS } from '../core/model';
 import { InvalidCursorError, type DeviceQuery, type Logger } from '../core/ports';
-import { DEVICE_PATCH_BODY, isValidDeviceId, isValidGroup, parseJson, parseQueryInteger, validateObject, type DevicePatchBody } from '../core/validation';
+import { DEVICE_PATCH_BODY, isValidDeviceId, isValidGroup, parseQueryInteger, validateObject, type DevicePatchBody } from '../core/validation';
 import {
   bodyBytes,
-  decodeUtf8,
   emptyResponse,
   errorResponse,
   internalError,
-  isJsonUtf8,
   jsonResponse,
-  header,
   method,
+  payloadTooLarge,
+  readJsonBody,
   type HttpEvent,
   type HttpHandler,
   type HttpResult,
@@ -69,18 +68,14 @@ function parseQuery(event: HttpEvent): { ok: true; query: DeviceQuery } | { ok: 
   };
 }
 
+/** The body of a PUT: the fields to change, or the answer refusing them (413, 415 or 400). */
 function parsePatch(event: HttpEvent): { ok: true; patch: DevicePatchBody } | { ok: false; result: HttpResult } {
   const bytes = bodyBytes(event);
-  if (bytes.length > LIMITS.maxBodyBytes) return { ok: false, result: errorResponse(413, 'payload_too_large', `The body must be at most ${LIMITS.maxBodyBytes} bytes.`) };
+  if (bytes.length > LIMITS.maxBodyBytes) return { ok: false, result: payloadTooLarge('The body', LIMITS.maxBodyBytes) };
   if (bytes.length === 0) return { ok: true, patch: {} };
-  if (!isJsonUtf8(header(event, 'content-type'))) {
-    return { ok: false, result: errorResponse(415, 'unsupported_media_type', 'Send the body as "Content-Type: application/json" in UTF-8.') };
-  }
-  const text = decodeUtf8(bytes);
-  if (text === null) return { ok: false, result: errorResponse(400, 'invalid_body', 'The body is not valid UTF-8.') };
-  const parsed = parseJson(text);
-  if (!parsed.ok) return { ok: false, result: errorResponse(400, 'invalid_body', parsed.message) };
-  const validated = validateObject<DevicePatchBody>(parsed.value, DEVICE_PATCH_BODY);
+  const json = readJsonBody(event, bytes, 'Send the body as "Content-Type: application/json" in UTF-8.');
+  if (!json.ok) return json;
+  const validated = validateObject<DevicePatchBody>(json.value, DEVICE_PATCH_BODY);
   if (!validated.ok) return { ok: false, result: errorResponse(400, 'invalid_body', validated.message) };
   return { ok: true, patch: validated.value };
 }
