@@ -5,7 +5,7 @@
 import { consoleLogger } from '../../lambdas/local/console-logger';
 import { startBanner } from '../../lambdas/local/banner';
 import { demoToken, startLocalService, type LocalService } from '../../lambdas/local/runtime';
-import { parseLocalSettings, type LocalFlags } from '../../lambdas/local/settings';
+import { parseLocalSettings, type LocalFlags, type LocalSettings } from '../../lambdas/local/settings';
 import { reportError } from './errors';
 
 export interface StartOptions extends LocalFlags {
@@ -31,6 +31,15 @@ function watchParent(onGone: () => void): void {
     }
   }, 500);
   timer.unref();
+}
+
+/** The channels that are on, as the banner names them (never a secret: the PagerDuty key and Slack URL stay out). */
+function channelNames(channels: LocalSettings['channels']): string[] {
+  return [
+    ...(channels.webhookUrl === null ? [] : [`webhook ${channels.webhookUrl}`]),
+    ...(channels.slackUrl === null ? [] : ['Slack']),
+    ...(channels.pagerDuty === null ? [] : ['PagerDuty']),
+  ];
 }
 
 /** Starts local mode and keeps it running until a signal, npm going away, or a fatal error. */
@@ -104,6 +113,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
     demoDeviceId: DEMO_DEVICE,
     demoToken: demoToken(secrets, DEMO_DEVICE),
     sweepSeconds: settings.sweepSeconds,
+    channels: channelNames(settings.channels),
   })) {
     print(line);
   }

@@ -20,6 +20,8 @@ export interface BannerInfo {
   readonly demoDeviceId: string;
   readonly demoToken: string;
   readonly sweepSeconds: number;
+  /** The delivery channels that are on (`webhook http://...`, `Slack`, `PagerDuty`); none: the line is left out. */
+  readonly channels?: readonly string[];
 }
 
 /** A path as short as is unambiguous: relative to cwd when inside it. */
@@ -60,6 +62,9 @@ export function startBanner(info: BannerInfo): string[] {
     `  device tokens  HMAC of the device id with the signing secret (${secret})`,
     `  data           ${info.dataDir}  (devices in dynamodb/, alerts in alerts.jsonl)`,
     `  sweep          every ${info.sweepSeconds} s; alerts print here and append to ${dir}/alerts.jsonl`,
+    ...(info.channels && info.channels.length > 0
+      ? [`  delivery       ${info.channels.join(', ')}; what fails every retry goes to ${dir}/undelivered.jsonl`]
+      : []),
     '',
     `Send a first beat for device ${info.demoDeviceId}:`,
     `  curl -i -X POST -H 'Authorization: Bearer ${info.demoToken}' ${info.url}/v1/heartbeats/${info.demoDeviceId}`,

@@ -106,6 +106,13 @@ describe('local mode with delivery channels', () => {
     expect(JSON.parse(slack.requests[1]?.body ?? '{}').text).toMatch(/^UP ch-1: back after/);
   }, 45_000);
 
+  it('names the channels at start, but neither the Slack URL nor the routing key', () => {
+    const banner = live().stdout();
+    expect(banner).toMatch(/ {2}delivery {7}webhook http:\/\/127\.0\.0\.1:\d+\/hook, Slack, PagerDuty; what fails every retry goes to .*undelivered\.jsonl/);
+    expect(banner).not.toContain(ROUTING_KEY);
+    expect(banner).not.toContain('/slack');
+  });
+
   it('still writes every alert to alerts.jsonl, whatever the channels did', () => {
     expect(lines('alerts.jsonl').filter((a) => a.deviceId === 'ch-1').map((a) => a.type)).toEqual(['device.down', 'device.up']);
   });
