@@ -170,6 +170,8 @@ export class AlertDispatcher {
       }
       if (result.ok) return null;
       lastError = result.error;
+      // Stopped during this attempt: no retry will follow, so this attempt's error is the last word.
+      if (stop?.aborted) return this.giveUp(channel, alert, attempt, lastError);
       const wait = retry.backoffMs[attempt - 1];
       if (wait === undefined) break;
       logger.warn(`${channel.name} delivery failed; retrying`, { type: alert.type, attempt, of: attempts, error: lastError, retryInMs: wait });
