@@ -4,8 +4,8 @@
  * and, when the local server is there, HTTP throughput and detection latency. Writes
  * bench/results.json, bench/results.md and SVG charts. Talks to 127.0.0.1 only.
  *
- * Sections: bundles, ingest, sweep (ratio, read units, CPU per device, scale-out), alerts, http,
- * detection. A section that fails is reported and the others still run; the exit code is 1 then.
+ * Sections: bundles, ingest, sweep (ratio, read units, CPU per device, scale-out), alerts, delivery
+ * (signed webhooks to a 127.0.0.1 receiver), http, detection. A section that fails is reported and the others still run; the exit code is 1 then.
  * With --only, the report goes to bench/.work/ so that the full results stay whole.
  */
 import { loadavg, cpus } from 'node:os';
