@@ -16,7 +16,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CONTRACT_RETRY_POLICY } from '../lambdas/core/delivery';
+import { CONTRACT_RETRY_POLICY, MAX_RETRY_AFTER_MS } from '../lambdas/core/delivery';
 import { HeartbeatFunction } from './heartbeat-function';
 
 const HANDLER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lambdas', 'handlers', 'notifier.ts');
@@ -43,9 +43,14 @@ export interface HeartbeatNotifierProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** Every attempt may take its full timeout, plus every backoff wait, plus a margin for the secrets and the dead-letter queue. */
+/**
+ * Every attempt may take its full timeout, and every wait its backoff or a receiver's longest
+ * honoured Retry-After, plus a margin for the secrets and the dead-letter queue: about 7 minutes.
+ */
 const WORST_CASE_MS =
-  (CONTRACT_RETRY_POLICY.backoffMs.length + 1) * CONTRACT_RETRY_POLICY.timeoutMs + CONTRACT_RETRY_POLICY.backoffMs.reduce((a, b) => a + b, 0) + 30_000;
+  (CONTRACT_RETRY_POLICY.backoffMs.length + 1) * CONTRACT_RETRY_POLICY.timeoutMs +
+  CONTRACT_RETRY_POLICY.backoffMs.reduce((sum, wait) => sum + Math.max(wait, MAX_RETRY_AFTER_MS), 0) +
+  30_000;
 
 /** Delivery of alerts to webhook, Slack and PagerDuty. */
 export class HeartbeatNotifier extends Construct {

@@ -15,8 +15,11 @@ export interface OutboundRequest {
   readonly body: string;
 }
 
-/** What one attempt got: a 2xx, or why not. */
-export type SendResult = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly error: string };
+/** What one attempt got: a 2xx, or why not (and how long the receiver asked us to wait, from its `Retry-After`). */
+export type SendResult = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly error: string; readonly retryAfterMs?: number };
+
+/** A receiver's `Retry-After` is honoured up to this long, so one answer cannot park a delivery for hours. */
+export const MAX_RETRY_AFTER_MS = 60_000;
 
 /** Sends one HTTP request; never throws (a network error, a timeout, an abort or a non-2xx is a failed result). */
 export interface HttpSender {
@@ -172,8 +175,10 @@ export class AlertDispatcher {
       lastError = result.error;
       // Stopped during this attempt: no retry will follow, so this attempt's error is the last word.
       if (stop?.aborted) return this.giveUp(channel, alert, attempt, lastError);
-      const wait = retry.backoffMs[attempt - 1];
-      if (wait === undefined) break;
+      const backoff = retry.backoffMs[attempt - 1];
+      if (backoff === undefined) break;
+      // A rate-limited receiver (Slack, PagerDuty: 429) says when to come back; never sooner than the backoff.
+      const wait = Math.max(backoff, Math.min(result.ok ? 0 : (result.retryAfterMs ?? 0), MAX_RETRY_AFTER_MS));
       logger.warn(`${channel.name} delivery failed; retrying`, { type: alert.type, attempt, of: attempts, error: lastError, retryInMs: wait });
       await sleep(wait, stop);
     }

@@ -48,7 +48,7 @@ describe('HeartbeatNotifier', () => {
       Role: { 'Fn::GetAtt': [ids.role, 'Arn'] },
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
-      Timeout: 300,
+      Timeout: 420,
       DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [ids.queue, 'Arn'] } },
       Environment: {
         Variables: Match.objectEquals({

@@ -7,7 +7,7 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fetchHttpSender } from '../../lambdas/adapters/delivery/fetch-http-sender';
+import { fetchHttpSender, retryAfter } from '../../lambdas/adapters/delivery/fetch-http-sender';
 import { DynamoDbFleetIncidents } from '../../lambdas/adapters/dynamodb/fleet-incidents';
 import { slackMessage } from '../../lambdas/core/alert-rendering';
 import type { DeviceDownAlert, DeviceStillDownAlert, DeviceUpAlert, FleetDownAlert } from '../../lambdas/core/alerts';
@@ -141,6 +141,32 @@ describe('failing receivers', () => {
     expect(report.delivered).toBe(0);
     expect(report.undelivered).toEqual([{ channel: 'slack', alert: down, attempts: 4, error: expect.stringMatching(why), failedAt: expect.any(String) }]);
     expect(waits).toEqual([1, 2, 4]);
+  });
+
+  it("waits as long as a rate-limited receiver's Retry-After asks, never less than the backoff", async () => {
+    // Prepare: 429 asking for 2 s, then 429 asking for nothing usable, then OK.
+    const waits: number[] = [];
+    const target = await receiver([{ status: 429, headers: { 'retry-after': '2' } }, { status: 429, headers: { 'retry-after': 'soon' } }], 200);
+    const d = new AlertDispatcher({
+      channels: [slackChannel({ url: target.url, render: RENDER })], sender: fetchHttpSender, clock,
+      sleep: async (ms) => void waits.push(ms), retry: { timeoutMs: 5000, backoffMs: [5, 10, 20] }, logger: silentLogger,
+    });
+
+    // Act
+    const report = await d.dispatch(down);
+
+    // Assess
+    expect(report.delivered).toBe(1);
+    expect(waits).toEqual([2000, 10]);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    const now = Date.parse('2026-11-25T10:00:00.000Z');
+    expect(retryAfter('120', now)).toBe(120_000);
+    expect(retryAfter('Wed, 25 Nov 2026 10:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfter('Wed, 25 Nov 2026 09:00:00 GMT', now)).toBe(0);
+    expect(retryAfter('later', now)).toBeNull();
+    expect(retryAfter(null, now)).toBeNull();
   });
 
   it('a 3xx receiver gets one request per attempt and nothing at its Location', async () => {

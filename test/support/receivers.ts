@@ -5,8 +5,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-/** How a receiver answers one request. */
-export type Answer = number | 'hang' | 'close-mid-response';
+/** How a receiver answers one request: a status, a status with headers, no answer, or half an answer. */
+export type Answer = number | { readonly status: number; readonly headers: Readonly<Record<string, string>> } | 'hang' | 'close-mid-response';
 
 export interface ReceivedRequest {
   readonly method: string;
@@ -47,6 +47,10 @@ export async function startReceiver(script: readonly Answer[] = [], then: Answer
         res.writeHead(200, { 'content-length': '100' });
         res.write('0123456789');
         setTimeout(() => res.socket?.destroy(), 10);
+        return;
+      }
+      if (typeof answer === 'object') {
+        res.writeHead(answer.status, answer.headers).end('{}');
         return;
       }
       res.writeHead(answer, answer >= 300 && answer < 400 ? { location: `${url}/elsewhere` } : { 'content-type': 'application/json' });

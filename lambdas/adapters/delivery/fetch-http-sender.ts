@@ -15,6 +15,15 @@ function describe(error: unknown, timeoutMs: number): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A `Retry-After` header in milliseconds from `now`: whole seconds, or an HTTP date; null when absent or unreadable. */
+export function retryAfter(header: string | null, now: number): number | null {
+  if (header === null || header.trim() === '') return null;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
 /** An HttpSender for any runtime with a global fetch (Node 20+). */
 export const fetchHttpSender: HttpSender = {
   async post(request: OutboundRequest, timeoutMs: number, stop?: AbortSignal): Promise<SendResult> {
@@ -30,7 +39,8 @@ export const fetchHttpSender: HttpSender = {
       await response.arrayBuffer();
       if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
       const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
-      return { ok: false, error: `HTTP ${response.status}${redirect}` };
+      const retryAfterMs = retryAfter(response.headers.get('retry-after'), Date.now());
+      return { ok: false, error: `HTTP ${response.status}${redirect}`, ...(retryAfterMs === null ? {} : { retryAfterMs }) };
     } catch (error) {
       return { ok: false, error: describe(error, timeoutMs) };
     }
