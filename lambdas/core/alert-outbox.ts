@@ -148,18 +148,21 @@ export interface DeliveryReport {
   readonly settled: ReadonlyMap<string, SettleOutcome>;
 }
 
+/** What the alert outbox works with (the sweep adds to it). */
+export interface AlertOutboxDeps {
+  readonly store: DeviceStore;
+  readonly publisher: AlertPublisher;
+  readonly clock: Clock;
+  readonly settings: MonitorSettings;
+  readonly logger: Logger;
+}
+
 /** Claims, publishes and settles device alerts; shared by the sweep and any other reader of device records. */
 export class AlertOutbox {
   private readonly writeConcurrency: number;
 
   constructor(
-    private readonly deps: {
-      readonly store: DeviceStore;
-      readonly publisher: AlertPublisher;
-      readonly clock: Clock;
-      readonly settings: MonitorSettings;
-      readonly logger: Logger;
-    },
+    private readonly deps: AlertOutboxDeps,
     options: { readonly writeConcurrency: number },
   ) {
     this.writeConcurrency = options.writeConcurrency;

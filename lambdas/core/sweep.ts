@@ -27,10 +27,10 @@
  *  5. Summary: `at < startedAt`. Settles "overlapping sweeps finish out of order" (lastSweepAt never
  *     goes back). Written only by a sweep that read the whole table.
  */
-import { AlertOutbox } from './alert-outbox';
+import { AlertOutbox, type AlertOutboxDeps } from './alert-outbox';
 import { isCanary } from './canary';
-import { statusOf, type DeviceRecord, type MonitorSettings } from './model';
-import type { AlertPublisher, Clock, DeviceStore, FleetSummary, Logger } from './ports';
+import { statusOf, type DeviceRecord } from './model';
+import type { FleetSummary } from './ports';
 
 export { aggregateStorms, classifyForSweep, dueAlerts } from './alert-outbox';
 
@@ -81,14 +81,7 @@ export class Sweeper {
   private readonly flushEvery: number;
 
   constructor(
-    private readonly deps: {
-      readonly store: DeviceStore;
-      readonly publisher: AlertPublisher;
-      readonly clock: Clock;
-      readonly settings: MonitorSettings;
-      readonly logger: Logger;
-      readonly newLeaseOwner?: () => string;
-    },
+    private readonly deps: AlertOutboxDeps & { readonly newLeaseOwner?: () => string },
     private readonly options: SweeperOptions,
   ) {
     if (!Number.isInteger(options.segments) || options.segments < 1) throw new Error(`segments must be a positive integer, got ${options.segments}`);
