@@ -3,14 +3,20 @@
  */
 import { graceSeconds, incidentId, type DeviceRecord, type DownReason } from './model';
 
-export interface DeviceDownAlert {
-  readonly type: 'device.down';
+/** What every alert about one device carries. */
+interface DeviceAlertFields {
+  /** The outage: the same for every alert (and retry) about it. */
   readonly incidentId: string;
   readonly deviceId: string;
   readonly group: string | null;
   readonly lastSeen: string | null;
-  readonly deadline: string | null;
   readonly detectedAt: string;
+}
+
+/** A device's outage opened. */
+export interface DeviceDownAlert extends DeviceAlertFields {
+  readonly type: 'device.down';
+  readonly deadline: string | null;
   readonly reason: DownReason;
   readonly interval: number;
   readonly grace: number;
@@ -18,15 +24,10 @@ export interface DeviceDownAlert {
   readonly message?: string | null;
 }
 
-export interface DeviceUpAlert {
+/** A device's outage ended; `incidentId` names the outage it ends. */
+export interface DeviceUpAlert extends DeviceAlertFields {
   readonly type: 'device.up';
-  /** The incident this recovery ends. */
-  readonly incidentId: string;
-  readonly deviceId: string;
-  readonly group: string | null;
-  readonly lastSeen: string | null;
   readonly deadline: string | null;
-  readonly detectedAt: string;
   readonly downSince: string;
   readonly downForSeconds: number;
   readonly interval: number;
@@ -34,13 +35,8 @@ export interface DeviceUpAlert {
 }
 
 /** A reminder: the device is still down, `repeatEvery` seconds after the last word about it. */
-export interface DeviceStillDownAlert {
+export interface DeviceStillDownAlert extends DeviceAlertFields {
   readonly type: 'device.still_down';
-  readonly incidentId: string;
-  readonly deviceId: string;
-  readonly group: string | null;
-  readonly lastSeen: string | null;
-  readonly detectedAt: string;
   readonly downSince: string;
   readonly downForSeconds: number;
   /** 1 for the first reminder of an outage, 2 for the next, ... */
