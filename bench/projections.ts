@@ -3,6 +3,7 @@
  * figures (read units per device against the scan floor, and the sweeper's CPU per device) and
  * bounded by DynamoDB's documented read limits. Pure: numbers in, rows and text out.
  */
+import { DEPLOYMENT, SETTINGS } from '../lambdas/core/settings-catalog';
 import { AWS_PRICES, SECONDS_PER_MONTH } from '../lambdas/cost/cost-model';
 
 /** Read units per second one partition serves (RECIPES.md: ~3,000 RCU/s). */
@@ -11,10 +12,14 @@ export const PARTITION_READ_UNITS_PER_SECOND = 3000;
 export const TABLE_READ_UNITS_PER_SECOND = 40_000;
 /** Lambda gives one full vCPU at 1,769 MB (AWS Lambda documentation); a Node.js sweep uses one core for its JavaScript. */
 export const FULL_VCPU_MB = 1769;
-/** The stack's sweeper (lib/heartbeat-monitor.ts): 512 MB, SWEEP_SEGMENTS 4, timeout 120 s, run every 60 s. */
-export const SWEEPER_MEMORY_MB = 512;
-export const SWEEPER_SEGMENTS = 4;
-export const SWEEP_PERIOD_SECONDS = 60;
+/**
+ * The stack's sweeper, from the settings catalog: its memory, its default scan segments, and the
+ * period of its schedule (one invocation a minute; with sweepEverySeconds under 60 it sweeps several
+ * times inside it, which these projections do not model yet).
+ */
+export const SWEEPER_MEMORY_MB = DEPLOYMENT.memoryMb.sweeper;
+export const SWEEPER_SEGMENTS = SETTINGS.sweepSegments.default;
+export const SWEEP_PERIOD_SECONDS = DEPLOYMENT.sweepScheduleSeconds;
 /** A sweep should end well inside its period so that the next one starts on time. */
 export const SWEEP_BUDGET_SECONDS = 45;
 /** Item size the README and cost model assume (the bench's own items are smaller; see meanItemBytes). */
@@ -71,7 +76,7 @@ export function projectSweep(inputs: ProjectionInputs, devices: number): Project
 
   let verdict: string;
   if (deployedSweepSeconds <= SWEEP_BUDGET_SECONDS) {
-    verdict = `fits the deployed design: one 512 MB invocation, K=${SWEEPER_SEGMENTS}, ~${deployedSweepSeconds.toFixed(1)} s of the ${SWEEP_PERIOD_SECONDS} s period`;
+    verdict = `fits the deployed design: one ${SWEEPER_MEMORY_MB} MB invocation, K=${SWEEPER_SEGMENTS}, ~${deployedSweepSeconds.toFixed(1)} s of the ${SWEEP_PERIOD_SECONDS} s period`;
   } else if (cpuSecondsFullCore <= SWEEP_BUDGET_SECONDS && readUnitsPerSecondNeeded <= TABLE_READ_UNITS_PER_SECOND) {
     verdict =
       `one invocation is CPU-bound at 512 MB (~${cpuSeconds512.toFixed(0)} s > ${SWEEP_BUDGET_SECONDS} s): give the sweeper >= ${FULL_VCPU_MB} MB ` +

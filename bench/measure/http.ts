@@ -6,11 +6,9 @@
  * the richer write and the HTTP path). All alternate in rounds of equal length.
  */
 import { UpdateItemCommand, DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb/device-store';
-import { planBeat } from '../../lambdas/core/heartbeat';
-import { DEFAULT_SETTINGS } from '../../lambdas/core/model';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { localClientConfig } from '../../lambdas/local/dynamodb-local';
+import { captureStoreRequest } from '../support/store-request';
 import { deviceToken } from '../../lambdas/core/tokens';
 import type { BenchContext } from '../support/context';
 import { deviceId, META_BEAT } from '../support/fleet';
@@ -75,26 +73,6 @@ const bareRequest = (deviceId: string): UpdateItemCommandInput => ({
   ExpressionAttributeValues: { ':now': { N: String(Date.now()) } },
 });
 
-/** The store's own request for a plain beat, captured once and replayed with the current time. */
-async function storeRequest(client: DynamoDBClient, deviceId: string): Promise<(deviceId: string) => UpdateItemCommandInput> {
-  let captured: UpdateItemCommandInput | undefined;
-  const recording = {
-    send: (command: UpdateItemCommand) => {
-      captured = command.input;
-      return client.send(command);
-    },
-  } as unknown as DynamoDBClient;
-  await new DynamoDbDeviceStore({ client: recording, tableName: LOCAL_TABLE_NAME }).recordBeat(planBeat(deviceId, {}, Date.now(), DEFAULT_SETTINGS));
-  const template = captured;
-  if (!template) throw new Error('the store sent no UpdateItem');
-  return (id) => {
-    const now = String(Date.now());
-    const values = { ...template.ExpressionAttributeValues };
-    for (const [key, value] of Object.entries(values)) if (value.N && value.N.length === 13) values[key] = { N: now };
-    return { ...template, Key: { pk: { S: id } }, ExpressionAttributeValues: values };
-  };
-}
-
 /** Beats through the server at HTTP_CONCURRENCY connections for `seconds`. */
 async function httpBeats(url: string, devices: readonly string[], tokens: ReadonlyMap<string, string>, seconds: number, withBody: boolean): Promise<AutocannonResult> {
   let next = 0;
@@ -143,7 +121,7 @@ export async function measureHttp(ctx: BenchContext): Promise<HttpResult> {
     const rounds = ctx.options.quick ? 3 : 4;
     // Warm-up: creates every device and warms the JIT of both processes and of the server's fresh,
     // file-backed DynamoDB Local, whose throughput still climbs for tens of seconds after start.
-    const storeBeat = await storeRequest(client, devices[0] as string);
+    const storeBeat = await captureStoreRequest(client, LOCAL_TABLE_NAME, devices[0] as string);
     for (let w = 0; w < (ctx.options.quick ? 1 : 3); w++) {
       await httpBeats(server.url, devices, tokens, ctx.options.quick ? 4 : 5, false);
       await updatesPerSecond(client, devices, HTTP_CONCURRENCY, ctx.options.quick ? 2 : 4, storeBeat);

@@ -5,11 +5,12 @@
  * alternated in one loop so that drift in the engine or the machine hits both alike.
  */
 import { randomBytes } from 'node:crypto';
-import { UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand, type DynamoDBClient, } from '@aws-sdk/client-dynamodb';
 import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb/device-store';
 import { systemClock } from '../../lambdas/adapters/system-clock';
 import { HeartbeatRecorder, planBeat } from '../../lambdas/core/heartbeat';
 import { DEFAULT_SETTINGS } from '../../lambdas/core/model';
+import { captureStoreRequest } from '../support/store-request';
 import { silentLogger, type SigningSecretSource } from '../../lambdas/core/ports';
 import { deviceToken, type SigningSecrets } from '../../lambdas/core/tokens';
 import { createIngestApi } from '../../lambdas/handlers/ingest-api';
@@ -196,27 +197,12 @@ async function measureBreakdown(
     secrets: cachedSecrets(secrets),
     logger: silentLogger,
   });
-  // Capture the store's request by passing it a client that records what it is sent.
-  let captured: UpdateItemCommandInput | undefined;
-  const recording = {
-    send: (command: UpdateItemCommand) => {
-      captured = command.input;
-      return client.send(command);
-    },
-  } as unknown as DynamoDBClient;
-  await new DynamoDbDeviceStore({ client: recording, tableName }).recordBeat(planBeat(devices[0] as string, {}, Date.now(), DEFAULT_SETTINGS));
-  const template = captured;
-  if (!template) throw new Error('the store sent no UpdateItem');
+  const storeRequest = await captureStoreRequest(client, tableName, devices[0] as string);
 
   const steps: Record<BreakdownStep, (index: number) => Promise<unknown>> = {
     bareUpdate: (index) => bareUpdate(client, tableName, devices[index] as string),
-    storeRequestRaw: (index) => {
-      // The same bytes the store sends (its timestamps are the 13-digit values), with today's time.
-      const now = String(Date.now());
-      const values = { ...template.ExpressionAttributeValues };
-      for (const [key, value] of Object.entries(values)) if (value.N && value.N.length === 13) values[key] = { N: now };
-      return client.send(new UpdateItemCommand({ ...template, Key: { pk: { S: devices[index] as string } }, ExpressionAttributeValues: values }));
-    },
+    // The same bytes the store sends, with today's time.
+    storeRequestRaw: (index) => client.send(new UpdateItemCommand(storeRequest(devices[index] as string))),
     storeRecordBeat: (index) => store.recordBeat(planBeat(devices[index] as string, {}, Date.now(), DEFAULT_SETTINGS)),
     handler: (index) => expectOk(handler, events[index] as HttpEvent),
     handlerWithBody: (index) => expectOk(handler, metaEvents[index] as HttpEvent),
