@@ -8,6 +8,7 @@ import {
   DescribeStreamCommand,
   ExpiredIteratorException,
   GetRecordsCommand,
+  TrimmedDataAccessException,
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type DynamoDBStreamsClient,
@@ -78,9 +79,11 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
           try {
             answer = await client.send(new GetRecordsCommand({ ShardIterator: current, Limit: 1000 }));
           } catch (error) {
-            if (!(error instanceof ExpiredIteratorException)) throw error;
-            // Idle too long (15 minutes): pick up from now; the sweep covers the gap.
-            const fresh = await iterator(shardId, 'LATEST');
+            if (!(error instanceof ExpiredIteratorException) && !(error instanceof TrimmedDataAccessException)) throw error;
+            // Expired: idle too long (15 minutes), pick up from now; the sweep covers the gap.
+            // Trimmed: DynamoDB Local answers this for a LATEST iterator taken on a shard that was
+            // still empty; its oldest record is then the first one written since, so read from there.
+            const fresh = await iterator(shardId, error instanceof ExpiredIteratorException ? 'LATEST' : 'TRIM_HORIZON');
             if (fresh === undefined) iterators.delete(shardId);
             else iterators.set(shardId, fresh);
             continue;
