@@ -9,6 +9,7 @@ import type { AlertsResult } from './measure/alerts';
 import type { BundlesResult } from './measure/bundles';
 import type { DeliveryResult } from './measure/delivery';
 import type { DetectionResult } from './measure/detection';
+import type { BatchResult, CostResult, InstantResult } from './measure/speed';
 import type { HttpResult } from './measure/http';
 import type { IngestResult } from './measure/ingest';
 import type { ScaleOutResult } from './measure/scale-out';
@@ -33,6 +34,9 @@ export interface BenchRun {
   readonly bundles?: BundlesResult;
   readonly http?: HttpResult;
   readonly detection?: DetectionResult;
+  readonly batch?: BatchResult;
+  readonly instant?: InstantResult;
+  readonly cost?: CostResult;
   /** Sections that failed or could not run, and why. */
   readonly problems: Readonly<Record<string, string>>;
 }
@@ -53,6 +57,11 @@ export function flatResults(run: BenchRun): Flat {
     'bundles.maxKB': run.bundles?.maxKB ?? null,
     'bundles.importRatioVsBareClient': run.bundles ? round(run.bundles.importRatioVsBareClient, 4) : null,
     'detection.p99LateSeconds': run.detection?.p99LateSeconds ?? null,
+    'batch.beatsPerSecond': run.batch?.beatsPerSecond ?? null,
+    'batch.ratioVsBareUpdate': run.batch?.ratioVsBareUpdate ?? null,
+    'instant.p99Seconds': run.instant?.p99Seconds ?? null,
+    'cost.perMillionBeats.cheapest': run.cost?.perMillionBeats.cheapest ?? null,
+    'cost.perMillionBeats.default': run.cost?.perMillionBeats.default ?? null,
   };
   const put = (prefix: string, values: object) => {
     for (const [key, value] of Object.entries(values)) if (typeof value === 'number') flat[`${prefix}.${key}`] ??= round(value, 6);
@@ -78,6 +87,8 @@ export function flatResults(run: BenchRun): Flat {
   if (run.delivery) put('delivery', run.delivery);
   if (run.http) put('http', run.http);
   if (run.detection) put('detection', run.detection);
+  if (run.batch) put('batch', run.batch);
+  if (run.instant) put('instant', run.instant);
   return flat;
 }
 
@@ -269,11 +280,36 @@ function httpSection(h: HttpResult): string[] {
   ];
 }
 
+function speedSection(run: BenchRun): string[] {
+  const out = ['## Batches, instant alerts, cost', ''];
+  const b = run.batch;
+  if (b) {
+    out.push(
+      `Batches (local server): ${b.connections} connections sending \`POST /v1/heartbeats\` with ${b.batchSize} beats each recorded **${show(b.beatsPerSecond, 0)} beats/s**; bare UpdateItems with as many writes in flight (${b.connections * b.batchSize}) on the same DynamoDB Local: ${show(b.bareUpdatesPerSecond, 0)}/s. Ratio **${show(b.ratioVsBareUpdate)}** (medians of ${b.rounds} alternating rounds of ${b.roundSeconds} s).`,
+      '',
+    );
+  }
+  const i = run.instant;
+  if (i) {
+    out.push(
+      `Instant alerts (local server, sweep every ${i.sweepSeconds} s): from a \`fail\` beat's (or a recovering beat's) 200 to its \`device.down\` (\`device.up\`) line, ${i.alerts} alerts: median ${show(i.medianSeconds)} s, p99 **${show(i.p99Seconds)} s**, max ${show(i.maxSeconds)} s. Only the stream consumer can be that fast.`,
+      '',
+    );
+  }
+  const c = run.cost;
+  if (c) {
+    out.push(
+      `Cost model at ${show(c.devices, 0)} devices beating every ${c.intervalSeconds} s: default deployment **$${show(c.perMillionBeats.default, 4)}** per million beats all in; cheapest combination (${c.cheapestChoice}) **$${show(c.perMillionBeats.cheapest, 4)}** (\`npx heartbeat cost --devices ${c.devices}\` shows every option).`,
+    );
+  }
+  return out;
+}
+
 function detectionSection(d: DetectionResult): string[] {
   return [
     '## Detection (local server)',
     '',
-    `${d.devices} devices with a 5 s interval and no grace beat every second and stop at random times; the server sweeps every ${d.sweepSeconds} s. From each deadline (as answered to its last beat) to its \`device.down\` line on the server's stdout: median ${show(d.medianLateSeconds)} s, p99 **${show(d.p99LateSeconds)} s**, max ${show(d.maxLateSeconds)} s (server-side \`detectedAt\` p99 ${show(d.p99DetectedAtLateSeconds)} s). Target: sweep period + 1 = ${d.target} s.`,
+    `${d.devices} devices with a 5 s interval and no grace beat every second and stop at random times; the server sweeps every ${d.sweepSeconds} s (the stack's default \`sweepEvery\`). From each deadline (as answered to its last beat) to its \`device.down\` line on the server's stdout: median ${show(d.medianLateSeconds)} s, p99 **${show(d.p99LateSeconds)} s**, max ${show(d.maxLateSeconds)} s (server-side \`detectedAt\` p99 ${show(d.p99DetectedAtLateSeconds)} s). Target: sweep period + 2 = ${d.target} s.`,
   ];
 }
 
@@ -391,6 +427,7 @@ export async function writeReport(dir: string, run: BenchRun): Promise<string[]>
     ...(run.bundles ? [...bundlesSection(run.bundles), ''] : []),
     ...(run.http ? [...httpSection(run.http), ''] : []),
     ...(run.detection ? [...detectionSection(run.detection), ''] : []),
+    ...(run.batch || run.instant || run.cost ? [...speedSection(run), ''] : []),
     ...(run.sweep && run.sweepCpu
       ? [
           projectionsMarkdown({

@@ -5,7 +5,8 @@
  * bench/results.json, bench/results.md and SVG charts. Talks to 127.0.0.1 only.
  *
  * Sections: bundles, ingest, sweep (ratio, read units, CPU per device, scale-out), alerts, delivery
- * (signed webhooks to a 127.0.0.1 receiver), http, detection. A section that fails is reported and the others still run; the exit code is 1 then.
+ * (signed webhooks to a 127.0.0.1 receiver), http, detection, batch, instant (stream alerts), cost
+ * (the model's price per million beats). A section that fails is reported and the others still run; the exit code is 1 then.
  * With --only, the report goes to bench/.work/ so that the full results stay whole.
  */
 import { loadavg, cpus } from 'node:os';
@@ -21,6 +22,7 @@ import { measureHttp, type HttpResult } from './measure/http';
 import { measureIngest, type IngestResult } from './measure/ingest';
 import { measureScaleOut, type ScaleOutResult } from './measure/scale-out';
 import { measureSweep, type SweepResult } from './measure/sweep';
+import { measureBatch, measureCost, measureInstant, type BatchResult, type CostResult, type InstantResult } from './measure/speed';
 import { measureSweepCpu, type SweepCpuResult } from './measure/sweep-cpu';
 import { writeReport, type BenchRun } from './report';
 import { createContext, type BenchOptions } from './support/context';
@@ -29,7 +31,7 @@ import { localServerMissing } from './support/local-server';
 import { formatMs, progress } from './support/progress';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['bundles', 'ingest', 'sweep', 'alerts', 'delivery', 'http', 'detection'] as const;
+const SECTIONS = ['bundles', 'ingest', 'sweep', 'alerts', 'delivery', 'http', 'detection', 'batch', 'instant', 'cost'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const log = progress('bench');
@@ -101,6 +103,9 @@ async function main(): Promise<number> {
     bundles?: BundlesResult;
     http?: HttpResult;
     detection?: DetectionResult;
+    batch?: BatchResult;
+    instant?: InstantResult;
+    cost?: CostResult;
   } = {};
   const attempt = async <T>(section: string, run: () => Promise<T>): Promise<T | undefined> => {
     const start = performance.now();
@@ -129,14 +134,17 @@ async function main(): Promise<number> {
     if (wanted('alerts')) results.alerts = await attempt('alerts', () => measureAlerts(ctx, fleets));
     if (wanted('delivery')) results.delivery = await attempt('delivery', () => measureDelivery(ctx));
     const serverMissing = localServerMissing();
-    for (const section of ['http', 'detection'] as const) {
+    for (const section of ['http', 'detection', 'batch', 'instant'] as const) {
       if (!wanted(section)) continue;
       if (serverMissing) {
         problems[section] = `the local server is not there yet (${serverMissing})`;
         log(`${section} pending: ${problems[section]}`);
       } else if (section === 'http') results.http = await attempt('http', () => measureHttp(ctx));
-      else results.detection = await attempt('detection', () => measureDetection(ctx));
+      else if (section === 'detection') results.detection = await attempt('detection', () => measureDetection(ctx));
+      else if (section === 'batch') results.batch = await attempt('batch', () => measureBatch(ctx));
+      else results.instant = await attempt('instant', () => measureInstant(ctx));
     }
+    if (wanted('cost')) results.cost = await attempt('cost', async () => measureCost());
   } finally {
     await dynamo.stop();
   }
