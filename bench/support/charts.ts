@@ -66,3 +66,32 @@ export function targetsChart(points: readonly TargetPoint[]): Promise<string> {
     ],
   });
 }
+
+export interface DetectionQualityPoint {
+  readonly scenario: string;
+  readonly mode: string;
+  /** Median detection time T_D, seconds (null: no real outage detected). */
+  readonly detectionMedianSeconds: number | null;
+  readonly falseAlarmsPerDeviceDay: number;
+}
+
+/** The simulator's two headline measures side by side: median T_D and false alarms per device-day, by scenario and mode. */
+export function detectionQualityChart(points: readonly DetectionQualityPoint[]): Promise<string> {
+  const panel = (field: keyof DetectionQualityPoint, title: string) => ({
+    width: 260,
+    height: { step: 14 },
+    mark: { type: 'bar' as const, tooltip: true },
+    encoding: {
+      y: { field: 'scenario', type: 'nominal' as const, sort: null, title: null },
+      yOffset: { field: 'mode', type: 'nominal' as const },
+      x: { field, type: 'quantitative' as const, title },
+      color: { field: 'mode', type: 'nominal' as const, title: 'mode' },
+    },
+  });
+  return render({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Detection quality (npm run simulate)', subtitle: 'lower is better on both' },
+    data: { values: points.map((p) => ({ ...p })) },
+    hconcat: [panel('detectionMedianSeconds', 'median detection time T_D (s)'), panel('falseAlarmsPerDeviceDay', 'false alarms per device-day')],
+  });
+}

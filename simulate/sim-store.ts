@@ -1,0 +1,62 @@
+/**
+ * The device store of the simulator: one device's record in memory, with the compare-and-set
+ * writes of the DynamoDB store (lambdas/adapters/dynamodb/device-store.ts) as plain conditions on
+ * that record. Only what the sweep's outbox calls is here; the beat path applies `applyBeat` directly.
+ * Keep these in step with the DynamoDB store: the integration tests prove that one, not this one.
+ */
+import type { AlertLease, DeviceRecord } from '../lambdas/core/model';
+import type { ConditionalResult, DeviceStore, SettleOutcome } from '../lambdas/core/ports';
+
+const unused = (name: string) => () => {
+  throw new Error(`the simulator's store does not ${name}`);
+};
+
+/** One device's record, changed the way the DynamoDB store's conditional writes change it. */
+export class SimDeviceStore implements DeviceStore {
+  /** The record as stored now; the engine sets it after each beat. */
+  record: DeviceRecord | null = null;
+
+  async markDown(_deviceId: string, now: number, lease: AlertLease): Promise<ConditionalResult> {
+    const r = this.record;
+    if (r === null || r.state !== 'up' || r.deadline === null || !(r.deadline < now) || r.paused || r.downSince !== null) return null;
+    // A timeout's outage starts at the deadline.
+    this.record = { ...r, state: 'down', downSince: r.deadline, downReason: 'timeout', downAlerted: false, remindersSent: 0, lease, recoveredAt: null, unsettledFailAt: null };
+    return this.record;
+  }
+
+  async claimAlerts(_deviceId: string, downSince: number, now: number, lease: AlertLease): Promise<ConditionalResult> {
+    const r = this.record;
+    if (r === null || r.downSince !== downSince || r.paused || (r.lease !== null && !(r.lease.until < now))) return null;
+    this.record = { ...r, lease, unsettledFailAt: null };
+    return this.record;
+  }
+
+  async settleAlerts(
+    _deviceId: string,
+    downSince: number,
+    owner: string,
+    outcome: { downAlerted: boolean; closed: boolean; remindersSent?: number },
+  ): Promise<SettleOutcome> {
+    const r = this.record;
+    if (r === null || r.lease?.owner !== owner || r.downSince !== downSince) return 'lease-lost';
+    if (outcome.closed) {
+      if (r.unsettledFailAt === null) {
+        this.record = { ...r, downSince: null, downReason: null, downAlerted: false, remindersSent: 0, lease: null };
+        return 'closed';
+      }
+      this.record = { ...r, downSince: r.unsettledFailAt, downReason: 'fail', downAlerted: false, remindersSent: 0, unsettledFailAt: null, lease: null };
+      return 'reopened';
+    }
+    this.record = { ...r, downAlerted: r.downAlerted || outcome.downAlerted, remindersSent: outcome.remindersSent ?? r.remindersSent, lease: null };
+    return 'recorded';
+  }
+
+  recordBeat = unused('record beats (the engine applies applyBeat itself)');
+  scanSegment = unused('scan');
+  getDevice = unused('read devices');
+  configureDevice = unused('configure devices');
+  deleteDevice = unused('delete devices');
+  listDevices = unused('list devices');
+  writeSummary = unused('write summaries');
+  readSummary = unused('read summaries');
+}
