@@ -251,16 +251,21 @@ function describeClient(client: DeviceClient, build?: { readonly title: string; 
       const deviceId = id('timeout');
       // Act
       const { run, requests } = await withProxy([{ kind: 'silence' }], async (proxy) => ({
-        run: await runClient(client, [...deviceFlags(proxy, deviceId), '--timeout', '1', '--backoff', '0.05', '--retries', '2']),
+        run: await runClient(client, [...deviceFlags(proxy, deviceId), '--timeout', '2', '--backoff', '0.05', '--retries', '3']),
         requests: [...proxy.requests()],
       }));
       // Assess
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).toMatch(/timed out/i);
-      expect(requests.map((request) => request.answer)).toEqual(['silence', 'forwarded 200']);
+      // The silent request, then the retry that is forwarded. On a loaded machine a forwarded answer
+      // can itself miss the timeout and be retried once more: the order still proves the behaviour.
+      const answers = requests.map((request) => request.answer);
+      expect(answers[0]).toBe('silence');
+      expect(answers.slice(1).length).toBeGreaterThanOrEqual(1);
+      expect(answers.slice(1).every((answer) => answer === 'forwarded 200')).toBe(true);
       const waited = (requests[1]?.at ?? 0) - (requests[0]?.at ?? 0);
-      expect(waited).toBeGreaterThanOrEqual(1000 - STAMP_SLACK_MS); // not before the timeout ...
-      expect(waited).toBeLessThan(1000 + 50 + 2000); // ... and not long after it (cap 0.05 s, slack for a busy machine)
+      expect(waited).toBeGreaterThanOrEqual(2000 - STAMP_SLACK_MS); // not before the timeout ...
+      expect(waited).toBeLessThan(2000 + 50 + 2000); // ... and not long after it (cap 0.05 s, slack for a busy machine)
     });
 
     // Only for clients that keep a connection: the shell's lives for one beat (the next test says so).
