@@ -17,6 +17,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CONTRACT_RETRY_POLICY, MAX_RETRY_AFTER_MS } from '../lambdas/core/delivery';
+import { STACK_ENV } from '../lambdas/core/settings-catalog';
 import { HeartbeatFunction } from './heartbeat-function';
 
 const HANDLER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lambdas', 'handlers', 'notifier.ts');
@@ -77,8 +78,8 @@ export class HeartbeatNotifier extends Construct {
     });
 
     const environment: Record<string, string> = {
-      API_URL: props.apiUrl,
-      DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
+      [STACK_ENV.apiUrl]: props.apiUrl,
+      [STACK_ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
     };
     const readable: secretsmanager.ISecret[] = [];
     if (props.webhookUrl !== undefined) {
@@ -92,18 +93,18 @@ export class HeartbeatNotifier extends Construct {
         id: 'AwsSolutions-SMG4',
         reason: 'Webhook receivers hold a copy of this key to verify signatures; rotating it is a coordinated change with every receiver.',
       });
-      environment.WEBHOOK_URL = props.webhookUrl;
-      environment.WEBHOOK_SECRET_ARN = this.webhookSecret.secretArn;
+      environment[STACK_ENV.webhookUrl] = props.webhookUrl;
+      environment[STACK_ENV.webhookSecretArn] = this.webhookSecret.secretArn;
       readable.push(this.webhookSecret);
     }
     if (props.slackWebhookSecret !== undefined) {
       const secret = secretsmanager.Secret.fromSecretNameV2(this, 'SlackSecret', props.slackWebhookSecret);
-      environment.SLACK_SECRET_ARN = secret.secretArn;
+      environment[STACK_ENV.slackSecretArn] = secret.secretArn;
       readable.push(secret);
     }
     if (props.pagerDutySecret !== undefined) {
       const secret = secretsmanager.Secret.fromSecretNameV2(this, 'PagerDutySecret', props.pagerDutySecret);
-      environment.PAGERDUTY_SECRET_ARN = secret.secretArn;
+      environment[STACK_ENV.pagerDutySecretArn] = secret.secretArn;
       readable.push(secret);
     }
 

@@ -8,7 +8,6 @@ import { fleetDedupKey, pagerDutyResolve, pagerDutyTrigger, slackMessage, type R
 import type { Alert } from './alerts';
 import type { Channel, PlannedDelivery } from './delivery';
 import { ConfigError } from './settings';
-import { SETTINGS } from './settings-catalog';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -96,9 +95,6 @@ export interface FleetIncidents {
   /** Marks one outage over; returns the dedup keys of the fleet incidents whose last open outage it was. */
   close(group: string | null, incidentId: string): Promise<readonly string[]>;
 }
-
-/** PagerDuty's public Events API v2 endpoint (the default of --pagerduty-url, declared in the settings catalog). */
-export const PAGERDUTY_EVENTS_URL = SETTINGS.pagerDutyUrl.default;
 
 /** Triggers on `device.down` and `fleet.down`, resolves on `device.up`; reminders are not sent (PagerDuty re-notifies itself). */
 export function pagerDutyChannel(options: { readonly url: string; readonly routingKey: string; readonly fleets: FleetIncidents }): Channel {

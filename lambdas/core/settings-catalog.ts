@@ -333,6 +333,14 @@ export const STACK_ENV = {
   apiUrl: 'API_URL',
   /** With frontDoor functionUrl the ingest function answers the health route too. */
   serveHealth: 'SERVE_HEALTH',
+  // The notifier's channels: each variable is set only when its channel is on.
+  webhookUrl: 'WEBHOOK_URL',
+  webhookSecretArn: 'WEBHOOK_SECRET_ARN',
+  slackSecretArn: 'SLACK_SECRET_ARN',
+  pagerDutySecretArn: 'PAGERDUTY_SECRET_ARN',
+  /** A PagerDuty endpoint other than the public one (tests point it at a stand-in). */
+  pagerDutyUrl: 'PAGERDUTY_URL',
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
 } as const;
 
 type Catalog = typeof SETTINGS;

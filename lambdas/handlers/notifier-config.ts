@@ -4,7 +4,8 @@
  * variable fails the cold start with a message naming it.
  */
 import type { NotifierSecretRefs } from '../adapters/delivery/secrets-manager-channel-settings';
-import { channelUrl, PAGERDUTY_EVENTS_URL } from '../core/channels';
+import { channelUrl } from '../core/channels';
+import { SETTINGS, STACK_ENV } from '../core/settings-catalog';
 import { ConfigError } from '../core/settings';
 import { requireEnv } from './lambda-config';
 
@@ -24,20 +25,23 @@ const set = (env: Env, name: string): string | undefined => (env[name]?.trim() ?
 
 /** Parses the notifier's environment. */
 export function notifierConfig(env: Env): NotifierConfig {
-  const webhookUrl = set(env, 'WEBHOOK_URL');
-  const slackSecretArn = set(env, 'SLACK_SECRET_ARN');
-  const pagerDutySecretArn = set(env, 'PAGERDUTY_SECRET_ARN');
-  if (!webhookUrl && !slackSecretArn && !pagerDutySecretArn) throw new ConfigError('The notifier has no channel: set WEBHOOK_URL, SLACK_SECRET_ARN or PAGERDUTY_SECRET_ARN.');
+  const names = STACK_ENV;
+  const webhookUrl = set(env, names.webhookUrl);
+  const slackSecretArn = set(env, names.slackSecretArn);
+  const pagerDutySecretArn = set(env, names.pagerDutySecretArn);
+  if (!webhookUrl && !slackSecretArn && !pagerDutySecretArn) {
+    throw new ConfigError(`The notifier has no channel: set ${names.webhookUrl}, ${names.slackSecretArn} or ${names.pagerDutySecretArn}.`);
+  }
   return {
     secrets: {
-      ...(webhookUrl ? { webhook: { url: channelUrl('WEBHOOK_URL', webhookUrl, { httpsOnly: false }), secretArn: requireEnv(env, 'WEBHOOK_SECRET_ARN') } } : {}),
+      ...(webhookUrl ? { webhook: { url: channelUrl(names.webhookUrl, webhookUrl, { httpsOnly: false }), secretArn: requireEnv(env, names.webhookSecretArn) } } : {}),
       ...(slackSecretArn ? { slackSecretArn } : {}),
       ...(pagerDutySecretArn
-        ? { pagerDuty: { url: channelUrl('PAGERDUTY_URL', set(env, 'PAGERDUTY_URL') ?? PAGERDUTY_EVENTS_URL, { httpsOnly: false }), secretArn: pagerDutySecretArn } }
+        ? { pagerDuty: { url: channelUrl(names.pagerDutyUrl, set(env, names.pagerDutyUrl) ?? SETTINGS.pagerDutyUrl.default, { httpsOnly: false }), secretArn: pagerDutySecretArn } }
         : {}),
     },
-    deadLetterQueueUrl: requireEnv(env, 'DEAD_LETTER_QUEUE_URL'),
-    apiUrl: requireEnv(env, 'API_URL'),
-    tableName: pagerDutySecretArn ? requireEnv(env, 'TABLE_NAME') : null,
+    deadLetterQueueUrl: requireEnv(env, names.deadLetterQueueUrl),
+    apiUrl: requireEnv(env, names.apiUrl),
+    tableName: pagerDutySecretArn ? requireEnv(env, names.tableName) : null,
   };
 }

@@ -11,6 +11,7 @@ import { systemClock } from '../adapters/system-clock';
 import { buildChannels } from '../core/channels';
 import { AlertDispatcher, CONTRACT_RETRY_POLICY, timerSleep } from '../core/delivery';
 import { ConfigError } from '../core/settings';
+import { STACK_ENV } from '../core/settings-catalog';
 import { notifierConfig } from './notifier-config';
 import { createNotifierJob } from './notifier-job';
 
@@ -28,7 +29,7 @@ function loadDispatcher(): Promise<AlertDispatcher> {
           channels: buildChannels(settings, {
             render: { serviceUrl: config.apiUrl },
             fleets: () => {
-              if (config.tableName === null) throw new ConfigError('Environment variable TABLE_NAME must be set when PagerDuty is on.');
+              if (config.tableName === null) throw new ConfigError(`Environment variable ${STACK_ENV.tableName} must be set when PagerDuty is on.`);
               return new DynamoDbFleetIncidents({ client: new DynamoDBClient({}), tableName: config.tableName, clock: systemClock });
             },
           }),

@@ -4,7 +4,8 @@
  * instead of at the first alert. The retry policy is the contract's unless the two test variables
  * shorten it (end-to-end tests cannot wait two minutes for a receiver that never answers).
  */
-import { channelUrl, PAGERDUTY_EVENTS_URL, parseWebhookSecret } from '../core/channels';
+import { channelUrl, parseWebhookSecret } from '../core/channels';
+import { SETTINGS } from '../core/settings-catalog';
 import { CONTRACT_RETRY_POLICY, type RetryPolicy } from '../core/delivery';
 import { ConfigError, integerSetting } from '../core/settings';
 
@@ -49,17 +50,23 @@ function retryPolicy(env: Env): RetryPolicy {
 
 /** Parses the channel flags; throws ConfigError naming the flag or variable at fault. */
 export function parseLocalChannels(flags: LocalChannelFlags, env: Env): LocalChannels {
+  const routing = SETTINGS.pagerDutyRoutingKey.local;
+  const pagerDutyUrl = SETTINGS.pagerDutyUrl;
+  const webhookSecret = SETTINGS.webhookSecret.local.env;
   // The flag is the contract's; the variable keeps the key out of `ps` on a shared machine.
-  const keyName = flags.pagerdutyRoutingKey !== undefined ? '--pagerduty-routing-key' : 'HEARTBEAT_PAGERDUTY_ROUTING_KEY';
-  const key = (flags.pagerdutyRoutingKey ?? (env.HEARTBEAT_PAGERDUTY_ROUTING_KEY || undefined))?.trim();
+  const keyName = flags.pagerdutyRoutingKey !== undefined ? routing.flag : routing.env;
+  const key = (flags.pagerdutyRoutingKey ?? (env[routing.env] || undefined))?.trim();
   if (key !== undefined && (key === '' || /\s/.test(key))) throw new ConfigError(`${keyName} must be one routing key, with no spaces.`);
-  if (flags.pagerdutyUrl !== undefined && key === undefined) throw new ConfigError('--pagerduty-url needs --pagerduty-routing-key (or HEARTBEAT_PAGERDUTY_ROUTING_KEY) as well.');
-  const secret = env.HEARTBEAT_WEBHOOK_SECRET;
+  if (flags.pagerdutyUrl !== undefined && key === undefined) {
+    throw new ConfigError(`${pagerDutyUrl.local.flag} needs ${routing.flag} (or ${routing.env}) as well.`);
+  }
+  const secret = env[webhookSecret];
   return {
-    webhookUrl: flags.webhook === undefined ? null : channelUrl('--webhook', flags.webhook, { httpsOnly: false }),
-    webhookSecretFromEnv: secret === undefined || secret === '' ? null : parseWebhookSecret(secret, 'HEARTBEAT_WEBHOOK_SECRET'),
-    slackUrl: flags.slackWebhook === undefined ? null : channelUrl('--slack-webhook', flags.slackWebhook, { httpsOnly: false }),
-    pagerDuty: key === undefined ? null : { url: channelUrl('--pagerduty-url', flags.pagerdutyUrl ?? PAGERDUTY_EVENTS_URL, { httpsOnly: false }), routingKey: key },
+    webhookUrl: flags.webhook === undefined ? null : channelUrl(SETTINGS.localWebhookUrl.local.flag, flags.webhook, { httpsOnly: false }),
+    webhookSecretFromEnv: secret === undefined || secret === '' ? null : parseWebhookSecret(secret, webhookSecret),
+    slackUrl: flags.slackWebhook === undefined ? null : channelUrl(SETTINGS.localSlackWebhookUrl.local.flag, flags.slackWebhook, { httpsOnly: false }),
+    pagerDuty:
+      key === undefined ? null : { url: channelUrl(pagerDutyUrl.local.flag, flags.pagerdutyUrl ?? pagerDutyUrl.default, { httpsOnly: false }), routingKey: key },
     retry: retryPolicy(env),
   };
 }

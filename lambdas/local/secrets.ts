@@ -12,9 +12,6 @@ import { ConfigError } from '../core/settings';
 import { MIN_SIGNING_SECRET_CHARS, newSigningSecret, parseSigningSecrets } from '../core/signing-secrets';
 import type { SigningSecrets } from '../core/tokens';
 
-/** 32 random bytes in hex: 256 bits, safe in a header, a shell line or an argument (never starts with "-"). */
-export const randomSecret = newSigningSecret;
-
 /**
  * Writes `text` to `path` only if the file does not exist yet, atomically: the content is written to
  * a temporary file first and then hard-linked into place, so a concurrent reader never sees half a
@@ -46,7 +43,7 @@ export function parseSigningSecretFile(text: string, path: string): SigningSecre
 
 /** Reads the signing secret file, creating it with a random secret the first time. */
 export function readOrCreateSigningSecretFile(path: string): SigningSecrets {
-  createOnce(path, `${JSON.stringify({ current: randomSecret(), previous: '' }, null, 2)}\n`);
+  createOnce(path, `${JSON.stringify({ current: newSigningSecret(), previous: '' }, null, 2)}\n`);
   return parseSigningSecretFile(readFileSync(path, 'utf8'), path);
 }
 
@@ -58,7 +55,7 @@ export function readOrCreateWebhookSecret(path: string): Buffer {
 
 /** Reads the admin token file, creating it with a random token the first time. */
 export function readOrCreateAdminToken(path: string): string {
-  createOnce(path, `${randomSecret()}\n`);
+  createOnce(path, `${newSigningSecret()}\n`);
   return readAdminTokenFile(path);
 }
 
