@@ -4,7 +4,8 @@
  */
 import { consoleLogger } from '../../lambdas/local/console-logger';
 import { startBanner } from '../../lambdas/local/banner';
-import { demoToken, startLocalService, type LocalService } from '../../lambdas/local/runtime';
+import { deviceToken } from '../../lambdas/core/tokens';
+import { startLocalService, type LocalService } from '../../lambdas/local/runtime';
 import { parseLocalSettings, type LocalFlags, type LocalSettings } from '../../lambdas/local/settings';
 import { reportError } from './errors';
 
@@ -111,7 +112,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
     adminTokenFromEnv: settings.adminTokenFromEnv !== null,
     signingSecretFromEnv: settings.signingSecretFromEnv !== null,
     demoDeviceId: DEMO_DEVICE,
-    demoToken: demoToken(secrets, DEMO_DEVICE),
+    demoToken: deviceToken(secrets.current, DEMO_DEVICE),
     sweepSeconds: settings.sweepSeconds,
     channels: channelNames(settings.channels),
   })) {

@@ -56,11 +56,6 @@ export interface RetryPolicy {
  */
 export const CONTRACT_RETRY_POLICY: RetryPolicy = { timeoutMs: 10_000, backoffMs: [5_000, 10_000, 20_000, 40_000, 80_000] };
 
-/** Exponential backoff: `retries` waits starting at `firstMs`, each twice the one before. */
-export function exponentialBackoff(firstMs: number, retries: number): number[] {
-  return Array.from({ length: retries }, (_, i) => firstMs * 2 ** i);
-}
-
 /** One message a channel sends for an alert. */
 export interface PlannedDelivery {
   /** Deliveries with the same key on one channel go out in order (a PagerDuty resolve waits for its trigger). */

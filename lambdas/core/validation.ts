@@ -151,6 +151,6 @@ export function parseQueryInteger(name: string, raw: string, min: number, max: n
 const encoder = new TextEncoder();
 
 /** Length of a string in UTF-8 bytes. */
-export function utf8Length(text: string): number {
+function utf8Length(text: string): number {
   return encoder.encode(text).length;
 }

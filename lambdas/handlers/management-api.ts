@@ -6,6 +6,7 @@ import type { FleetManager } from '../core/management';
 import { LIMITS } from '../core/model';
 import { InvalidCursorError, type DeviceQuery, type Logger } from '../core/ports';
 import { DEVICE_PATCH_BODY, isValidDeviceId, isValidGroup, parseQueryInteger, validateObject, type DevicePatchBody } from '../core/validation';
+import { NO_SUCH_ROUTE } from './routes';
 import {
   bodyBytes,
   emptyResponse,
@@ -94,7 +95,7 @@ export function createManagementApi(deps: ManagementApiDeps): HttpHandler {
     }
     const isCollection = path === '/v1/devices';
     const isItem = path.startsWith('/v1/devices/');
-    if (!isCollection && !isItem) return notFound('No such route; see the API reference in README.md.');
+    if (!isCollection && !isItem) return notFound(NO_SUCH_ROUTE);
     if (!deps.authorize(event)) {
       return errorResponse(401, 'unauthorized', 'Management routes need the admin credential (a device token is not one).', {
         'www-authenticate': 'Bearer',

@@ -84,3 +84,9 @@ export function routesByPath(routes: readonly RouteSpec[] = ROUTES): PathRoutes[
   }
   return [...byPath.values()];
 }
+
+/** The answer to a path no route matches: 404, naming the paths there are. */
+export const NO_SUCH_ROUTE = `No such route; the API has ${routesByPath()
+  .map((route) => route.path)
+  .join(', ')
+  .replace(/, ([^,]*)$/, ' and $1')}.`;

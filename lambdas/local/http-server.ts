@@ -8,7 +8,7 @@ import { BATCH_LIMITS } from '../core/batch';
 import type { Clock, Logger } from '../core/ports';
 import { ConfigError } from '../core/settings';
 import { errorResponse, internalError, type HttpHandler, type HttpResult } from '../handlers/http';
-import { routesByPath, type RouteHandler } from '../handlers/routes';
+import { NO_SUCH_ROUTE, type RouteHandler } from '../handlers/routes';
 import { buildApiEvent, matchRoute, newRequestId, type RawRequest } from './api-event';
 import { dashboardAsset, isDashboardPath } from './dashboard-assets';
 
@@ -80,12 +80,7 @@ function writeResult(res: ServerResponse, result: HttpResult, requestId: string,
   res.end(options.headOnly ? undefined : body);
 }
 
-/** "a, b, c and d": the paths of the route table, for the 404 answer. */
-const ROUTE_PATHS = routesByPath()
-  .map((route) => route.path)
-  .join(', ')
-  .replace(/, ([^,]*)$/, ' and $1');
-const notFound = () => errorResponse(404, 'not_found', `No such route; the API has ${ROUTE_PATHS}.`);
+const notFound = () => errorResponse(404, 'not_found', NO_SUCH_ROUTE);
 const starting = () => errorResponse(503, 'starting', 'The service is starting; retry in a second.', { 'retry-after': '1' });
 
 export interface LocalHttpServerOptions {

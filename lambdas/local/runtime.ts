@@ -20,7 +20,7 @@ import { FleetManager } from '../core/management';
 import type { MonitorSettings } from '../core/model';
 import type { Clock, DeviceStore, Logger, SigningSecretSource } from '../core/ports';
 import { Sweeper } from '../core/sweep';
-import { deviceToken, type SigningSecrets } from '../core/tokens';
+import type { SigningSecrets } from '../core/tokens';
 import { createIngestApi } from '../handlers/ingest-api';
 import { createInstantAlertJob } from '../handlers/instant-alerts-job';
 import { createManagementApi } from '../handlers/management-api';
@@ -243,7 +243,3 @@ function startLocalDelivery(deps: {
   });
 }
 
-/** The token of the demo device in the banner. */
-export function demoToken(secrets: SigningSecrets, deviceId: string): string {
-  return deviceToken(secrets.current, deviceId);
-}

@@ -44,7 +44,7 @@ export interface LocalSettings {
 export const LOCAL_SETTING_KEYS = settingKeys((spec) => spec.local !== undefined);
 
 /** `--data-dir` -> `dataDir`. */
-export function flagKey(flag: string): string {
+function flagKey(flag: string): string {
   return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 

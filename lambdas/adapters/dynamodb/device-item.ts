@@ -121,11 +121,6 @@ export const SWEEP_PROJECTION = [
   ATTR.formatVersion,
 ];
 
-/** The opaque cursor that continues a listing after `last`. */
-export function encodeCursor(last: DeviceRecord): string {
-  return encodeCursorKey(last.deviceId);
-}
-
 /** The opaque cursor that continues a listing after the item with key `key` (returned or only read). */
 export function encodeCursorKey(key: string): string {
   return Buffer.from(JSON.stringify({ k: key }), 'utf8').toString('base64url');

@@ -17,7 +17,7 @@ import {
 import { expiresByRetention, type AlertLease, type DeviceRecord } from '../../core/model';
 import type { BeatWrite, DeviceQuery, DeviceStore, FleetSummary, SettleOutcome } from '../../core/ports';
 import { beatUpdate } from './beat-update';
-import { decodeCursor, encodeCursor, encodeCursorKey, num, recordFromItem, stampItemFormat, str, SWEEP_PROJECTION } from './device-item';
+import { decodeCursor, encodeCursorKey, num, recordFromItem, stampItemFormat, str, SWEEP_PROJECTION } from './device-item';
 import { ATTR, PARTITION_KEY, RESERVED_KEY_PREFIX, SUMMARY_KEY } from './table-schema';
 import { n, s, UpdateBuilder, type Item } from './update-builder';
 
@@ -389,11 +389,11 @@ export class DynamoDbDeviceStore implements DeviceStore {
       this.report('listDevices', page.ConsumedCapacity);
       budget -= page.ScannedCount ?? 0;
       for (const item of page.Items ?? []) {
-        if (devices.length === query.limit) return { devices, cursor: encodeCursor(devices[devices.length - 1] as DeviceRecord) };
+        if (devices.length === query.limit) return { devices, cursor: encodeCursorKey((devices[devices.length - 1] as DeviceRecord).deviceId) };
         devices.push(recordFromItem(item));
       }
       if (!page.LastEvaluatedKey) return { devices, cursor: null };
-      if (devices.length === query.limit) return { devices, cursor: encodeCursor(devices[devices.length - 1] as DeviceRecord) };
+      if (devices.length === query.limit) return { devices, cursor: encodeCursorKey((devices[devices.length - 1] as DeviceRecord).deviceId) };
       const lastKey = str(page.LastEvaluatedKey, PARTITION_KEY);
       // Out of budget: a partial (maybe empty) page, and a cursor from where the reading stopped.
       if (budget <= 0 && lastKey !== null) return { devices, cursor: encodeCursorKey(lastKey) };
