@@ -9,10 +9,11 @@
  * engine returns each device's downs with their sweep time, and measures.ts folds them with the
  * real `aggregateStorms`.
  */
+import { overdueAt, shiftGaps } from '../lambdas/core/adaptive-detection';
 import { AlertOutbox, classifyForSweep } from '../lambdas/core/alert-outbox';
 import type { Alert } from '../lambdas/core/alerts';
 import { applyBeat, planBeat } from '../lambdas/core/heartbeat';
-import type { DeviceRecord, MonitorSettings } from '../lambdas/core/model';
+import { graceSeconds, type DeviceRecord, type MonitorSettings } from '../lambdas/core/model';
 import { silentLogger, type AlertPublisher } from '../lambdas/core/ports';
 import type { BeatBody } from '../lambdas/core/validation';
 import type { DevicePlan, Interval } from './scenarios';
@@ -28,6 +29,11 @@ export interface Mode {
   readonly beatFields: Readonly<Record<string, unknown>>;
   /** Changes made to the device record before its first beat (what `PUT /v1/devices/{id}` would set). */
   readonly configure?: (record: DeviceRecord) => DeviceRecord;
+  /**
+   * Adaptive detection with this phi threshold (lambdas/core/adaptive-detection.ts): the beat keeps
+   * the gap register (`shiftGaps`, the store's SET) and the sweep lapses the device at `overdueAt`.
+   */
+  readonly adaptivePhi?: number;
 }
 
 /** A page: a `device.down` the outbox published for one device (before storms fold them). */
@@ -96,6 +102,7 @@ export async function simulateDevice(plan: DevicePlan, mode: Mode, schedule: Swe
   const baseBody = mode.beatFields as BeatBody;
   const { arrivals, nextSeconds } = plan;
   let beat = 0;
+  let gaps: number[] = [];
   /** Virtual time of the last event handled (a beat or a sweep). */
   let now = Number.NEGATIVE_INFINITY;
   for (;;) {
@@ -107,6 +114,16 @@ export async function simulateDevice(plan: DevicePlan, mode: Mode, schedule: Swe
       const next = nextSeconds?.[beat] ?? 0;
       const body = next > 0 ? ({ ...baseBody, next } as BeatBody) : baseBody;
       const after = applyBeat(record, planBeat(plan.deviceId, body, beatAt, mode.settings));
+      if (mode.adaptivePhi !== undefined) {
+        // Until the record carries the register and the sweep judges it itself, the engine keeps the
+        // register and hands the outbox the adaptive overdue time as the deadline it lapses at.
+        gaps = shiftGaps(gaps, record?.lastSeen ?? null, beatAt);
+        const deadline = overdueAt(
+          { lastSeen: after.lastSeen, deadline: after.deadline, detection: 'adaptive', gaps, spanSeconds: after.intervalSeconds + graceSeconds(after) },
+          mode.adaptivePhi,
+        );
+        Object.assign(after, { deadline });
+      }
       // The device's own settings (PUT) are in place from its first beat on.
       store.record = record === null && mode.configure ? mode.configure(after) : after;
       now = beatAt;
