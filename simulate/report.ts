@@ -93,6 +93,8 @@ export interface ReportInput {
   readonly modes: readonly Mode[];
   readonly deviceDays: number;
   readonly seconds: number;
+  /** CPU time of all workers together. */
+  readonly cpuSeconds: number;
   readonly workers: number;
   readonly sweepEverySeconds: number;
   /** false: print the table only. */
@@ -108,6 +110,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
   const json = {
     deviceDays: input.deviceDays,
     seconds: Math.round(input.seconds * 10) / 10,
+    cpuSeconds: Math.round(input.cpuSeconds * 10) / 10,
     workers: input.workers,
     sweepEverySeconds: input.sweepEverySeconds,
     scenarios: input.scenarios.map((s) => ({ name: s.name, description: s.description, devices: s.devices, days: s.days, intervalSeconds: s.intervalSeconds })),
@@ -127,7 +130,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
   const modeList = input.modes.map((m) => `- \`${m.name}\`: ${m.description}`).join('\n');
   const section = [
     BEGIN,
-    `${input.deviceDays.toLocaleString('en-US')} device-days, sweeps every ${input.sweepEverySeconds} s, ${input.seconds.toFixed(1)} s on ${input.workers} worker(s).`,
+    `${input.deviceDays.toLocaleString('en-US')} device-days, sweeps every ${input.sweepEverySeconds} s, ${input.seconds.toFixed(1)} s wall on ${input.workers} worker(s), ${input.cpuSeconds.toFixed(1)} CPU seconds (wall time depends on what else the machine runs; the CPU time does not, much).`,
     '',
     'Scenarios:',
     scenarioList,

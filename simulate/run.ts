@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   const totalDeviceDays = allScenarios.reduce((sum, s) => sum + s.devices * s.days, 0) * allModes.length;
   process.stdout.write(`[simulate] ${allScenarios.length} scenarios x ${allModes.length} modes, ${totalDeviceDays.toLocaleString('en-US')} device-days on ${workers} worker(s)\n`);
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   const outcomes = new Map<string, DeviceOutcome[]>();
   let done = 0;
   let doneDeviceDays = 0;
@@ -99,6 +100,9 @@ async function main(): Promise<void> {
     ),
   );
   const seconds = (performance.now() - started) / 1000;
+  // Worker threads are threads of this process: its CPU time is the whole simulation's (wall time depends on who else runs).
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const results: ScoredRun[] = [];
   allScenarios.forEach((scenario, s) => {
     allModes.forEach((mode, m) => {
@@ -107,8 +111,8 @@ async function main(): Promise<void> {
       results.push({ scenario: scenario.name, mode: mode.name, qos });
     });
   });
-  process.stdout.write(`[simulate] ${totalDeviceDays.toLocaleString('en-US')} device-days in ${seconds.toFixed(1)} s (${workers} worker(s))\n`);
-  await writeReport({ results, scenarios: allScenarios, modes: allModes, deviceDays: totalDeviceDays, seconds, workers, sweepEverySeconds: SWEEP_EVERY_SECONDS, write: !process.argv.includes('--no-write') });
+  process.stdout.write(`[simulate] ${totalDeviceDays.toLocaleString('en-US')} device-days in ${seconds.toFixed(1)} s (${workers} worker(s), ${cpuSeconds.toFixed(1)} CPU seconds)\n`);
+  await writeReport({ results, scenarios: allScenarios, modes: allModes, deviceDays: totalDeviceDays, seconds, cpuSeconds, workers, sweepEverySeconds: SWEEP_EVERY_SECONDS, write: !process.argv.includes('--no-write') });
 }
 
 if (isMainThread) {
