@@ -112,7 +112,8 @@ export async function simulateDevice(plan: DevicePlan, mode: Mode, schedule: Swe
     if (beatAt >= end && sweepAt >= end) break;
     if (beatAt <= sweepAt) {
       const next = nextSeconds?.[beat] ?? 0;
-      const body = next > 0 ? ({ ...baseBody, next } as BeatBody) : baseBody;
+      const fails = plan.fails?.[beat] === 1;
+      const body = next > 0 || fails ? ({ ...baseBody, ...(next > 0 ? { next } : {}), ...(fails ? { status: 'fail' } : {}) } as BeatBody) : baseBody;
       const after = applyBeat(record, planBeat(plan.deviceId, body, beatAt, mode.settings));
       if (mode.adaptivePhi !== undefined) {
         // Until the record carries the register and the sweep judges it itself, the engine keeps the

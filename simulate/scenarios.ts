@@ -18,6 +18,8 @@ export interface DevicePlan {
   readonly arrivals: Float64Array;
   /** `next` (seconds) carried by the beat of the same index; 0 when none. */
   readonly nextSeconds: Float64Array | null;
+  /** 1 where the beat of the same index says `fail`; null when none does. */
+  readonly fails: Uint8Array | null;
   /** When the device was really down (crashed, rebooting, cut off): a page in here is right. */
   readonly outages: readonly Interval[];
 }
@@ -54,6 +56,8 @@ interface Shape {
   readonly silences?: (rng: Random, start: number, end: number) => readonly Interval[];
   /** A sleepy device: awake this long (beats every interval), then one beat with `next` and asleep. */
   readonly sleepy?: { readonly awakeMs: number; readonly sleepMs: number };
+  /** Probability that one beat says `fail` (a flaky self-check; the device is fine). */
+  readonly flakyFail?: number;
   /** Silences this close together are one real outage (the reboots of one loop). */
   readonly mergeWithinMs?: number;
 }
@@ -77,6 +81,7 @@ function planDevice(seed: number, index: number, start: number, days: number, in
   const silences = shape.silences?.(rng, start, end) ?? [];
   const arrivals: number[] = [];
   const next: number[] = [];
+  const fail: number[] = [];
   let silence = 0;
   let send = start + rng.between(0, intervalMs);
   let awakeUntil = shape.sleepy ? start + rng.between(0, shape.sleepy.awakeMs) : Number.POSITIVE_INFINITY;
@@ -98,6 +103,7 @@ function planDevice(seed: number, index: number, start: number, days: number, in
     if (!(shape.loss && rng.chance(shape.loss))) {
       arrivals.push(send + rng.between(0, TIMER_SLACK_MS) + rng.logNormal(DELAY_MEDIAN_MS, DELAY_SHAPE));
       next.push(nextSeconds);
+      fail.push(shape.flakyFail && rng.chance(shape.flakyFail) ? 1 : 0);
     }
     send += gapMs;
   }
@@ -109,6 +115,7 @@ function planDevice(seed: number, index: number, start: number, days: number, in
     group: `g${Math.floor(index / GROUP_SIZE)}`,
     arrivals: sorted,
     nextSeconds: hasNext ? Float64Array.from(order, (i) => next[i] as number) : null,
+    fails: fail.some((f) => f > 0) ? Uint8Array.from(order, (i) => fail[i] as number) : null,
     outages: shape.mergeWithinMs ? mergeIntervals(silences, shape.mergeWithinMs) : silences,
   };
 }
@@ -155,6 +162,11 @@ export function scenarios(scale = 1): Scenario[] {
     scenario({ name: 'steady', description: 'beats every 60 s, network delay (median 80 ms, long tail), timer slack up to 0.3 s', devices: devices(1000), days: 5, seed: 1, shape: {} }),
     scenario({ name: 'loss-1%', description: 'steady, 1 % of beats lost', devices: devices(1000), days: 5, seed: 2, shape: { loss: 0.01 } }),
     scenario({ name: 'loss-10%', description: 'steady, 10 % of beats lost', devices: devices(1000), days: 5, seed: 3, shape: { loss: 0.1 } }),
+    scenario({
+      name: 'flaky-fail',
+      description: 'steady, and 0.5 % of beats say fail (a flaky self-check; the device is fine)',
+      devices: devices(1000), days: 5, seed: 8, shape: { flakyFail: 0.005 },
+    }),
     scenario({
       name: 'reboot-loop',
       description: 'once a day: 5 reboots in a row, each 150 s down and 4 min up (one loop = one real outage)',

@@ -124,7 +124,7 @@ describe('simulateDevice', () => {
   const fixed: Mode = { name: 'fixed', description: '', settings: DEFAULT_SETTINGS, beatFields: {} };
   const schedule = { phase: T0, everyMs: 15_000 };
   const plan = (beatsAtSeconds: number[], outages: { start: number; end: number }[]): DevicePlan => ({
-    deviceId: 'dev', group: 'g0', arrivals: Float64Array.from(beatsAtSeconds, s), nextSeconds: null, outages,
+    deviceId: 'dev', group: 'g0', arrivals: Float64Array.from(beatsAtSeconds, s), nextSeconds: null, fails: null, outages,
   });
 
   it('pages a device that stops at the first sweep after its deadline, once', async () => {
@@ -145,6 +145,15 @@ describe('simulateDevice', () => {
     // Assess: deadline 300 + 120 = 420 s, first sweep after it 435 s; the beat at 480 s is announced at 495 s
     expect(outcome.pages.map((p) => p.at)).toEqual([s(435)]);
     expect(outcome.ups).toEqual([s(495)]);
+  });
+  it('pages a fail beat at the next sweep and announces the ok beat after it', async () => {
+    // Prepare: the beat at 120 s says fail
+    const flaky = { ...plan([0, 60, 120, 180, 240], []), fails: Uint8Array.from([0, 0, 1, 0, 0]) };
+    // Act
+    const outcome = await simulateDevice(flaky, fixed, schedule, s(300));
+    // Assess
+    expect(outcome.pages.map((p) => p.at)).toEqual([s(135)]);
+    expect(outcome.ups).toEqual([s(195)]);
   });
   it('finds the first sweep strictly after a time', () => {
     expect(sweepAfter(schedule, s(15))).toBe(s(30));
