@@ -26,8 +26,12 @@ import { TaskPool } from './concurrency';
 import type { AlertLease, DeviceRecord, MonitorSettings } from './model';
 import type { AlertPublisher, Clock, DeviceStore, Logger, SettleOutcome } from './ports';
 
-/** What the outbox must do for one device it was handed. */
-export type OutboxTask = 'lapse' | 'announce' | 'none';
+/**
+ * What the outbox must do for one device it was handed: `lapse` (an up device past its deadline opens
+ * an outage), `relapse` (a device whose recovery was never announced is past its deadline again: the
+ * outage goes on), `announce` (an open outage owes its down or its up), or nothing.
+ */
+export type OutboxTask = 'lapse' | 'relapse' | 'announce' | 'none';
 
 /**
  * The number of the reminder an announced outage owes at `now`, or null: reminder n falls due
@@ -47,6 +51,8 @@ export function classifyForSweep(device: DeviceRecord, now: number, repeatEveryS
   // Another sweeper is publishing this device's alerts; it settles them or its lease runs out.
   if (device.lease !== null && device.lease.until > now) return 'none';
   if (device.downSince !== null) {
+    // Recovered, but silent past the new deadline before anyone announced the recovery: one outage.
+    if (device.state === 'up' && device.deadline !== null && device.deadline < now) return 'relapse';
     // An open outage whose down, or whose recovery, has not been announced yet, or that owes a reminder.
     return device.state === 'up' || !device.downAlerted || reminderDue(device, now, repeatEverySeconds) !== null ? 'announce' : 'none';
   }
@@ -198,6 +204,10 @@ export class AlertOutbox {
         if (down === null) return;
         wentDown++;
         claimed.push(down);
+      } else if (task === 'relapse') {
+        // CAS: same outage, still up, past the deadline, unpaused, no live lease. Loses to a beat.
+        const down = await store.markDownAgain(device.deviceId, device.downSince as number, clock.now(), lease);
+        if (down !== null) claimed.push(down);
       } else if (task === 'announce') {
         // CAS: same outage, unpaused, no live lease. Loses to another sweeper that claimed it first.
         const owned = await store.claimAlerts(device.deviceId, device.downSince as number, clock.now(), lease);

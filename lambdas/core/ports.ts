@@ -70,6 +70,13 @@ export interface DeviceStore {
   markDown(deviceId: string, now: number, lease: AlertLease): Promise<ConditionalResult>;
 
   /**
+   * Turns `down` again a device whose recovery from the outage at `downSince` was never announced and
+   * which is silent past its deadline, and takes the alert lease: the outage goes on (the recovery is
+   * forgotten). Only if at write time it is still so, unpaused, and no live lease holds it.
+   */
+  markDownAgain(deviceId: string, downSince: number, now: number, lease: AlertLease): Promise<ConditionalResult>;
+
+  /**
    * Takes the alert lease of a device whose open outage started at `downSince`, unless another live
    * lease holds it or it is paused. Forgets `unsettledFailAt`: from here on it marks fails that land
    * while this lease is held.

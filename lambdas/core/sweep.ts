@@ -15,6 +15,9 @@
  *     - claimAlerts: `ds = <as read> AND not paused AND (no lease OR lease ran out)`. Settles "two
  *       sweeps announce the same outage" (one gets the lease), "the outage ended or the device was
  *       paused since the read".
+ *     - markDownAgain: `ds = <as read> AND st = up AND dl < now AND not paused AND no live lease`, for a
+ *       device whose recovery was never announced and that is silent past its deadline again: the
+ *       outage goes on. Settles "a beat arrived after the read" and "the recovery was announced meanwhile".
  *     A write that fails (throttling, a timeout) skips its device: logged, counted, retried next sweep.
  *  4. Publish and settle (AlertOutbox.deliver), every `flushEvery` claims and at the end, so a long
  *     sweep publishes as it goes:

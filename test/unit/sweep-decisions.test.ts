@@ -29,6 +29,11 @@ describe('classifyForSweep', () => {
     expect(classifyForSweep({ ...downUnannounced, downAlerted: true }, NOW)).toBe('none');
     expect(classifyForSweep({ ...downUnannounced, downAlerted: true, state: 'up' }, NOW)).toBe('announce');
   });
+  it('continues an outage whose recovery was never announced once the device is silent past its deadline again', () => {
+    const recovered = { ...up, downSince: NOW - 50_000, downReason: 'timeout' as const, downAlerted: true, recoveredAt: NOW - 40_000 };
+    expect(classifyForSweep({ ...recovered, deadline: NOW - 1 }, NOW)).toBe('relapse');
+    expect(classifyForSweep({ ...recovered, deadline: NOW + 1 }, NOW)).toBe('announce');
+  });
 });
 
 describe('dueAlerts', () => {

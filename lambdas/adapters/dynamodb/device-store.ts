@@ -232,6 +232,21 @@ export class DynamoDbDeviceStore implements DeviceStore {
     return this.conditionalUpdate('markDown', deviceId, u, condition);
   }
 
+  async markDownAgain(deviceId: string, downSince: number, now: number, lease: AlertLease): Promise<DeviceRecord | null> {
+    const u = new UpdateBuilder();
+    u.set(ATTR.state, u.value(s('down')));
+    u.set(ATTR.leaseUntil, u.value(n(lease.until)));
+    u.set(ATTR.leaseOwner, u.value(s(lease.owner)));
+    u.remove(ATTR.recoveredAt).remove(ATTR.unsettledFailAt).remove(ATTR.ttl);
+    const lk = u.name(ATTR.leaseUntil);
+    const rightNow = u.value(n(now));
+    const condition =
+      `${u.name(ATTR.downSince)} = ${u.value(n(downSince))} AND ${u.name(ATTR.state)} = ${u.value(s('up'))}` +
+      ` AND ${u.name(ATTR.deadline)} < ${rightNow} AND attribute_not_exists(${u.name(ATTR.paused)})` +
+      ` AND (attribute_not_exists(${lk}) OR ${lk} < ${rightNow})`;
+    return this.conditionalUpdate('markDownAgain', deviceId, u, condition);
+  }
+
   async claimAlerts(deviceId: string, downSince: number, now: number, lease: AlertLease): Promise<DeviceRecord | null> {
     const u = new UpdateBuilder();
     u.set(ATTR.leaseUntil, u.value(n(lease.until)));
