@@ -278,7 +278,7 @@ function announcedIncidents(alerts: readonly Alert[]): Map<string, Incident[]> {
   };
   for (const alert of alerts) {
     if (alert.type === 'device.down') announce(alert.deviceId, alert.incidentId);
-    if (alert.type === 'fleet.down') alert.incidentIds.forEach((id, i) => announce(alert.deviceIds[i] as string, id));
+    if (alert.type === 'fleet.down') for (const [i, id] of alert.incidentIds.entries()) announce(alert.deviceIds[i] as string, id);
   }
   for (const alert of alerts) {
     const entry = alert.type === 'device.up' ? byId.get(alert.incidentId) : undefined;
@@ -296,7 +296,7 @@ function upsWithoutTheirDown(alerts: readonly Alert[]): string[] {
   const errors: string[] = [];
   for (const alert of alerts) {
     if (alert.type === 'device.down') announced.add(alert.incidentId);
-    else if (alert.type === 'fleet.down') alert.incidentIds.forEach((id) => announced.add(id));
+    else if (alert.type === 'fleet.down') for (const id of alert.incidentIds) announced.add(id);
     else if (!announced.has(alert.incidentId)) errors.push(`${alert.incidentId}: device.up before its device.down`);
   }
   return errors;
