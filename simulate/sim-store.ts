@@ -24,6 +24,15 @@ export class SimDeviceStore implements DeviceStore {
     return this.record;
   }
 
+  async markDownAgain(_deviceId: string, downSince: number, now: number, lease: AlertLease): Promise<ConditionalResult> {
+    const r = this.record;
+    if (r === null || r.downSince !== downSince || r.state !== 'up' || r.deadline === null || !(r.deadline < now) || r.paused) return null;
+    if (r.lease !== null && !(r.lease.until < now)) return null;
+    // The recovery was never announced: the outage goes on.
+    this.record = { ...r, state: 'down', lease, recoveredAt: null, unsettledFailAt: null };
+    return this.record;
+  }
+
   async claimAlerts(_deviceId: string, downSince: number, now: number, lease: AlertLease): Promise<ConditionalResult> {
     const r = this.record;
     if (r === null || r.downSince !== downSince || r.paused || (r.lease !== null && !(r.lease.until < now))) return null;
