@@ -126,15 +126,35 @@ export class HeartbeatFunction extends NodejsFunction {
    * table itself: no index ARNs, no wildcard.
    */
   bindTable(table: dynamodb.ITable, actions: readonly TableAction[]): void {
+    this.bindTableAs(STACK_ENV.tableName, table, actions, []);
+  }
+
+  /**
+   * The same for the history table (HISTORY_TABLE_NAME), plus `Query` on exactly the named
+   * indexes when the actions include it: still no wildcard.
+   */
+  bindHistoryTable(table: dynamodb.ITable, actions: readonly TableAction[], indexes: readonly string[] = []): void {
+    this.bindTableAs(STACK_ENV.historyTableName, table, actions, indexes);
+  }
+
+  private bindTableAs(envName: string, table: dynamodb.ITable, actions: readonly TableAction[], indexes: readonly string[]): void {
     if (actions.length === 0) {
       throw new Error(`bindTable on ${this.node.path}: list the DynamoDB actions the handler needs.`);
     }
-    this.addEnvironment(STACK_ENV.tableName, table.tableName);
+    this.addEnvironment(envName, table.tableName);
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [...new Set(actions)],
         resources: [table.tableArn],
       }),
     );
+    if (indexes.length > 0 && actions.includes('dynamodb:Query')) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: indexes.map((index) => `${table.tableArn}/index/${index}`),
+        }),
+      );
+    }
   }
 }

@@ -18,6 +18,16 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { INSTANT_ALERT_FILTERS } from '../lambdas/adapters/dynamodb/stream-filters';
 import { PARTITION_KEY, SUMMARY_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-schema';
+import {
+  END_KEY,
+  FLEET_INDEX,
+  FLEET_INDEX_KEY,
+  GROUP_INDEX,
+  GROUP_INDEX_KEY,
+  HISTORY_PARTITION_KEY,
+  HISTORY_SORT_KEY,
+  HISTORY_TTL_ATTRIBUTE,
+} from '../lambdas/adapters/dynamodb/history-schema';
 import { DEPLOYMENT, PROP_SETTING_KEYS, SETTINGS, STACK_ENV, settingProblem, settingSpec, type FunctionRole, type PropSettingKey, type SettingValue } from '../lambdas/core/settings-catalog';
 import { HeartbeatAlarms } from './heartbeat-alarms';
 import { HeartbeatApi } from './heartbeat-api';
@@ -92,6 +102,8 @@ export interface HeartbeatMonitorProps extends HeartbeatMonitorSettingProps {
   readonly ingestReservedConcurrency?: SettingProp<'ingestReservedConcurrency'>;
   /** Whether to reserve Lambda concurrency at all (settings catalog: `reserveConcurrency`). */
   readonly reserveConcurrency?: SettingProp<'reserveConcurrency'>;
+  /** Days the outage history keeps a closed outage, 90 to 3650 (settings catalog: `historyDays`). */
+  readonly historyDays?: SettingProp<'historyDays'>;
 
   /**
    * How long function and API access logs are kept.
@@ -115,6 +127,8 @@ void PROPS_ARE_CATALOG_SETTINGS;
 export class HeartbeatMonitor extends Construct {
   /** One item per device, keyed by `pk`; items expire through the `ttl` attribute. */
   public readonly table: dynamodb.Table;
+  /** The outage history: one item per outage (and per pause), kept `historyDays` after it ends. */
+  public readonly historyTable: dynamodb.Table;
   /** The HTTP API (routes and default stage); undefined with `frontDoor: 'functionUrl'`. */
   public readonly api?: HeartbeatApi;
   /** Device alerts (`device.down`, `device.up`, `fleet.down`) as JSON messages. */
@@ -161,6 +175,28 @@ export class HeartbeatMonitor extends Construct {
       const utilization = { targetUtilizationPercent: settings.targetUtilizationPercent };
       this.table.autoScaleWriteCapacity({ minCapacity: settings.minWriteCapacity, maxCapacity: settings.maxWriteCapacity }).scaleOnUtilization(utilization);
       this.table.autoScaleReadCapacity({ minCapacity: settings.minReadCapacity, maxCapacity: settings.maxReadCapacity }).scaleOnUtilization(utilization);
+    }
+
+    // Outages and pauses, one item each, in a table of their own: the sweep scans the device table
+    // and pays by the byte, so history kept there would multiply every sweep's cost.
+    this.historyTable = new dynamodb.Table(this, 'History', {
+      partitionKey: { name: HISTORY_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: HISTORY_SORT_KEY, type: dynamodb.AttributeType.NUMBER },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: HISTORY_TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+    for (const [indexName, partitionKey] of [
+      [FLEET_INDEX, FLEET_INDEX_KEY],
+      [GROUP_INDEX, GROUP_INDEX_KEY],
+    ] as const) {
+      this.historyTable.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: END_KEY, type: dynamodb.AttributeType.NUMBER },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
     }
 
     this.signingSecret = new secretsmanager.Secret(this, 'SigningSecret', {
@@ -232,6 +268,8 @@ export class HeartbeatMonitor extends Construct {
       environment: { ...settingsEnvironment('sweeper', settings), [STACK_ENV.alertTopicArn]: this.alertTopic.topicArn },
     });
     this.sweeperFunction.bindTable(this.table, ['dynamodb:Scan', 'dynamodb:UpdateItem']);
+    // The outbox records each announced outage (PutItem) and its recovery (UpdateItem) at settle.
+    this.sweeperFunction.bindHistoryTable(this.historyTable, ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     this.alertTopic.grantPublish(this.sweeperFunction);
 
     this.instantAlertFunction = new HeartbeatFunction(this, 'InstantAlerts', {
@@ -244,6 +282,8 @@ export class HeartbeatMonitor extends Construct {
     });
     // Claims and settles through the same compare-and-set writes as the sweep; never reads the table.
     this.instantAlertFunction.bindTable(this.table, ['dynamodb:UpdateItem']);
+    // Its outbox records the outages it announces and the recoveries it settles, as the sweeper's does.
+    this.instantAlertFunction.bindHistoryTable(this.historyTable, ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     this.alertTopic.grantPublish(this.instantAlertFunction);
     // Stream reads, granted by hand: the event source helper would grant dynamodb:ListStreams on "*".
     const streamRead = new iam.Policy(this, 'InstantAlertsStreamRead', {
@@ -293,6 +333,8 @@ export class HeartbeatMonitor extends Construct {
       environment: settingsEnvironment('management', settings),
     });
     this.managementFunction.bindTable(this.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']);
+    // History: pages and uptime are Queries (table and the two indexes); pauses are written here.
+    this.managementFunction.bindHistoryTable(this.historyTable, ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [FLEET_INDEX, GROUP_INDEX]);
 
     if (settings.frontDoor === 'functionUrl') {
       // No API Gateway: devices reach the ingest function directly (the handler routes by path and

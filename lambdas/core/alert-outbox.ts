@@ -11,6 +11,7 @@
  * A failed write skips its device (logged and counted); its lease runs out and a later caller retries.
  * Nothing is marked sent before it was published, so delivery is at least once, with a stable incidentId.
  */
+import type { OutageHistory } from './history';
 import {
   deviceDownAlert,
   deviceStillDownAlert,
@@ -152,6 +153,8 @@ export interface DeliveryReport {
   readonly writeFailures: number;
   /** How each device settled, by device id (for callers that record incidents). */
   readonly settled: ReadonlyMap<string, SettleOutcome>;
+  /** History writes that failed (logged; the alerts themselves went out and are settled). */
+  readonly historyFailures: number;
 }
 
 /** What the alert outbox works with (the sweep adds to it). */
@@ -161,6 +164,8 @@ export interface AlertOutboxDeps {
   readonly clock: Clock;
   readonly settings: MonitorSettings;
   readonly logger: Logger;
+  /** Where announced outages and their recoveries are recorded (at settle); no history when absent. */
+  readonly history?: OutageHistory;
 }
 
 /** Claims, publishes and settles device alerts; shared by the sweep and any other reader of device records. */
@@ -219,7 +224,7 @@ export class AlertOutbox {
 
   /** Steps 2 to 4: publishes what the claimed devices owe, then settles each and gives its lease back. */
   async deliver(claimed: readonly DeviceRecord[], lease: AlertLease): Promise<DeliveryReport> {
-    if (claimed.length === 0) return { alertsPublished: 0, publishFailures: 0, writeFailures: 0, settled: new Map() };
+    if (claimed.length === 0) return { alertsPublished: 0, publishFailures: 0, writeFailures: 0, settled: new Map(), historyFailures: 0 };
     const { downAnnounced, upAnnounced, reminded, alerts, failures } = await this.publishDue(claimed, this.deps.clock.now());
     const settled = new Map<string, SettleOutcome>();
     const writeFailures = await this.forEach(claimed, 'settle', async (device) => {
@@ -231,7 +236,30 @@ export class AlertOutbox {
       });
       settled.set(device.deviceId, outcome);
     });
-    return { alertsPublished: alerts, publishFailures: failures, writeFailures, settled };
+    const historyFailures = await this.recordHistory(claimed, downAnnounced, settled);
+    return { alertsPublished: alerts, publishFailures: failures, writeFailures, settled, historyFailures };
+  }
+
+  /**
+   * Step 5, only where a state change was settled, so a sweep that changes nothing writes no
+   * history, and a beat never does: an outage enters the history when its `device.down` went out
+   * and was recorded, and leaves it when its `device.up` went out and closed it (also when a fail
+   * landed meanwhile and reopened the device as the next outage). Both writes are idempotent, so a
+   * retried announcement records the same incident once.
+   */
+  private async recordHistory(claimed: readonly DeviceRecord[], downAnnounced: ReadonlySet<string>, settled: ReadonlyMap<string, SettleOutcome>): Promise<number> {
+    const history = this.deps.history;
+    if (history === undefined) return 0;
+    const now = this.deps.clock.now();
+    const changed = claimed.filter((device) => {
+      const outcome = settled.get(device.deviceId);
+      return outcome !== undefined && outcome !== 'lease-lost' && ((!device.downAlerted && downAnnounced.has(device.deviceId)) || outcome === 'closed' || outcome === 'reopened');
+    });
+    return this.forEach(changed, 'history', async (device) => {
+      const outcome = settled.get(device.deviceId);
+      if (!device.downAlerted && downAnnounced.has(device.deviceId)) await history.announced(device);
+      if (outcome === 'closed' || outcome === 'reopened') await history.recovered(device, now);
+    });
   }
 
   /** Publishes downs (aggregated into storms) first, then the recoveries whose down is out, then reminders. */
@@ -305,7 +333,10 @@ export class AlertOutbox {
           await write(device);
         } catch (error) {
           failed++;
-          this.deps.logger.warn(`${step} write failed; the device is retried by the next sweep`, {
+          // A history write is not retried (its alert is settled): a lost opening is rebuilt by the
+          // closing write, a lost closing leaves the incident open in the history.
+          const consequence = step === 'history' ? 'the history misses this change' : 'the device is retried by the next sweep';
+          this.deps.logger.warn(`${step} write failed; ${consequence}`, {
             deviceId: device.deviceId,
             error: error instanceof Error ? error.message : String(error),
           });

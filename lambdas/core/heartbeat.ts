@@ -49,6 +49,7 @@ export function applyBeat(previous: DeviceRecord | null, beat: BeatWrite): Devic
     intervalSeconds,
     explicitGraceSeconds,
     lastSeen: now,
+    firstSeen: previous?.firstSeen ?? now,
     deadline: now + spanSeconds * 1000,
     downAlerted: previous?.downAlerted ?? false,
     beats: (previous?.beats ?? 0) + 1,

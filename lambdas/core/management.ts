@@ -2,6 +2,7 @@
  * What operators do to the fleet: look at devices, register, pause, resume, re-time and forget them.
  */
 import { graceSeconds, statusOf, type DeviceRecord, type DeviceStatus, type MonitorSettings } from './model';
+import { incidentView, MAX_INCIDENT_PAGE, type IncidentView, type OutageHistory, type UptimeView } from './history';
 import type { Clock, DeviceQuery, DeviceStore, FleetSummary } from './ports';
 import type { DevicePatchBody } from './validation';
 
@@ -49,6 +50,7 @@ export function newDevice(deviceId: string, settings: MonitorSettings): DeviceRe
     intervalSeconds: settings.defaultIntervalSeconds,
     explicitGraceSeconds: settings.defaultGraceSeconds,
     lastSeen: null,
+    firstSeen: null,
     deadline: null,
     downSince: null,
     downReason: null,
@@ -123,6 +125,18 @@ export function healthView(summary: FleetSummary | null, sweepEverySeconds: numb
   };
 }
 
+/** `GET /v1/devices/{deviceId}`: the device and its uptime. */
+export type DeviceDetailView = DeviceView & { readonly uptime?: UptimeView };
+
+/** A page of incidents as the API shows it. */
+export interface IncidentPageView {
+  readonly incidents: IncidentView[];
+  readonly cursor: string | null;
+}
+
+/** How far back `GET /v1/incidents` looks when `since` is not given. */
+export const DEFAULT_INCIDENTS_SINCE_MS = 24 * 3_600_000;
+
 /** Operator actions on the fleet. */
 export class FleetManager {
   constructor(
@@ -132,12 +146,37 @@ export class FleetManager {
       readonly settings: MonitorSettings;
       /** The sweep period the health answer reports; unknown when absent. */
       readonly sweepEverySeconds?: number | null;
+      /** The outage history; without it there is no uptime and no incident route. */
+      readonly history?: OutageHistory;
     },
   ) {}
 
-  async get(deviceId: string): Promise<DeviceView | null> {
+  async get(deviceId: string): Promise<DeviceDetailView | null> {
     const device = await this.deps.store.getDevice(deviceId);
-    return device ? deviceView(device) : null;
+    if (!device) return null;
+    if (!this.deps.history) return deviceView(device);
+    return { ...deviceView(device), uptime: await this.deps.history.uptime(device, this.deps.clock.now()) };
+  }
+
+  /** A device's outages, newest first; null when the device is unknown (or there is no history). */
+  async deviceIncidents(deviceId: string, page: { readonly limit: number; readonly cursor?: string }): Promise<IncidentPageView | null> {
+    const { history, store } = this.deps;
+    if (!history || !(await store.getDevice(deviceId))) return null;
+    const found = await history.deviceIncidents(deviceId, { limit: Math.min(page.limit, MAX_INCIDENT_PAGE), ...(page.cursor ? { cursor: page.cursor } : {}) });
+    return { incidents: found.incidents.map(incidentView), cursor: found.cursor };
+  }
+
+  /** Outages of the fleet (or one group) open at or after `since` (default: 24 hours ago); null without history. */
+  async fleetIncidents(query: { readonly since?: number; readonly group?: string; readonly limit: number; readonly cursor?: string }): Promise<IncidentPageView | null> {
+    const { history, clock } = this.deps;
+    if (!history) return null;
+    const found = await history.fleetIncidents({
+      since: query.since ?? clock.now() - DEFAULT_INCIDENTS_SINCE_MS,
+      limit: Math.min(query.limit, MAX_INCIDENT_PAGE),
+      ...(query.group !== undefined ? { group: query.group } : {}),
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+    });
+    return { incidents: found.incidents.map(incidentView), cursor: found.cursor };
   }
 
   async list(query: DeviceQuery): Promise<{ devices: DeviceView[]; cursor: string | null }> {
@@ -150,11 +189,17 @@ export class FleetManager {
     const { settings, clock } = this.deps;
     const now = clock.now();
     const expiresAtSeconds = Math.floor(now / 1000) + settings.retentionDays * 86_400;
+    let wasPaused = false;
     const result = await this.deps.store.configureDevice(
       deviceId,
-      (previous) => applyPatch(previous ?? newDevice(deviceId, settings), patch, now, settings),
+      (previous) => {
+        wasPaused = previous?.paused ?? false;
+        return applyPatch(previous ?? newDevice(deviceId, settings), patch, now, settings);
+      },
       expiresAtSeconds,
     );
+    // Paused time counts for no uptime: the history keeps when each pause began and ended.
+    if (this.deps.history && result.device.paused !== wasPaused) await this.deps.history.pauseChanged(deviceId, result.device.paused, now);
     return { device: deviceView(result.device), created: result.created };
   }
 

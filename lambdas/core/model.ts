@@ -33,6 +33,8 @@ export interface DeviceRecord {
   readonly explicitGraceSeconds: number | null;
   /** Receive time of the last beat (server clock); `null` until the first beat. */
   readonly lastSeen: number | null;
+  /** Receive time of the first beat ever (uptime counts from it); `null` until the first beat. */
+  readonly firstSeen: number | null;
   /** When silence turns into an outage; `null` until the first beat. */
   readonly deadline: number | null;
   /** Start of the current outage (deadline for a timeout, beat time for a fail); `null` when none is open. */

@@ -149,3 +149,42 @@ export class InvalidCursorError extends Error {
 export interface SigningSecretSource {
   signingSecrets(): Promise<import('./tokens').SigningSecrets>;
 }
+
+/** One page of incidents, newest first. */
+export interface IncidentPage {
+  readonly incidents: import('./history').IncidentRecord[];
+  readonly cursor: string | null;
+}
+
+/** Which incidents of the whole fleet (or one group) to list. */
+export interface FleetIncidentQuery {
+  /** Epoch ms: only outages open at or after this time. */
+  readonly since: number;
+  readonly group?: string;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/**
+ * Persistence of the outage history (a table of its own: the sweep scans the device table by the
+ * byte, so history must not live there). Writes happen only where an outage's state already
+ * changes, never on the beat path.
+ */
+export interface IncidentStore {
+  /** Records an announced outage; a retry, or a write after its recovery was recorded, changes nothing. */
+  recordOpened(incident: import('./history').IncidentRecord): Promise<void>;
+  /** Records a recovery (creating the whole record if the opening write was lost); expires with the history. */
+  recordClosed(incident: import('./history').IncidentRecord, expiresAtSeconds: number): Promise<void>;
+  /** A device's incidents, newest first. */
+  deviceIncidents(deviceId: string, page: { readonly limit: number; readonly cursor?: string }): Promise<IncidentPage>;
+  /** Every device's incidents open at or after `since`, most recently active first. */
+  fleetIncidents(query: FleetIncidentQuery): Promise<IncidentPage>;
+  /** A device's incidents that were open at or after `since` (for uptime), newest first. */
+  incidentsSince(deviceId: string, since: number): Promise<import('./history').IncidentRecord[]>;
+  /** Records that an operator paused the device at `at`. */
+  recordPaused(deviceId: string, at: number, expiresAtSeconds: number): Promise<void>;
+  /** Records that an operator resumed the device at `at` (ends its open pause, if any). */
+  recordResumed(deviceId: string, at: number, expiresAtSeconds: number): Promise<void>;
+  /** The device's pauses that ended at or after `since` or are still going (`to` null). */
+  pausesSince(deviceId: string, since: number): Promise<{ readonly from: number; readonly to: number | null }[]>;
+}

@@ -224,6 +224,14 @@ export const SETTINGS = {
     lambda: { env: 'REPEAT_EVERY_SECONDS', setOn: ['sweeper'] },
     local: { flag: '--repeat-every', env: 'HEARTBEAT_REPEAT_SECONDS' },
   },
+  historyDays: {
+    // The contract keeps outage history at least 90 days.
+    kind: 'integer', min: 90, max: 3650, default: 90, unit: 'days',
+    doc: 'days the outage history keeps a closed outage (DynamoDB TTL on the history table); an open one is kept until it ends',
+    core: true, prop: true, context: true,
+    lambda: { env: 'HISTORY_DAYS', setOn: ['sweeper', 'instantAlerts', 'management'] },
+    local: { flag: '--history-days', env: 'HEARTBEAT_HISTORY_DAYS' },
+  },
 
 
   // --- AWS only -------------------------------------------------------------------------------
@@ -327,6 +335,8 @@ export const SETTINGS = {
  */
 export const STACK_ENV = {
   tableName: 'TABLE_NAME',
+  /** The outage history's table (incidents and pauses). */
+  historyTableName: 'HISTORY_TABLE_NAME',
   signingSecretArn: 'SIGNING_SECRET_ARN',
   alertTopicArn: 'ALERT_TOPIC_ARN',
   /** The API's base URL, for the pause command in alert emails. */

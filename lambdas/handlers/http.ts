@@ -90,3 +90,12 @@ export function readJsonBody(event: HttpEvent, bytes: Buffer, mediaTypeHint: str
   if (!parsed.ok) return { ok: false, result: errorResponse(400, 'invalid_body', parsed.message) };
   return { ok: true, value: parsed.value };
 }
+
+/** Decodes percent-escapes of a path segment; undefined for a malformed escape. */
+export function decodeURIComponentSafe(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}

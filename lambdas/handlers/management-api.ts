@@ -16,10 +16,12 @@ import {
   method,
   payloadTooLarge,
   readJsonBody,
+  decodeURIComponentSafe,
   type HttpEvent,
   type HttpHandler,
   type HttpResult,
 } from './http';
+import { answerHistory, historyRoute } from './history-api';
 
 /** Decides whether the caller is an operator. */
 export type AdminAuthorizer = (event: HttpEvent) => boolean;
@@ -37,6 +39,8 @@ export const trustIamAuthorizer: AdminAuthorizer = (event) =>
 const STATUSES = new Set(['new', 'up', 'down', 'paused']);
 const QUERY_KEYS = ['status', 'group', 'limit', 'cursor'];
 
+const unauthorized = () =>
+  errorResponse(401, 'unauthorized', 'Management routes need the admin credential (a device token is not one).', { 'www-authenticate': 'Bearer' });
 const notFound = (what: string) => errorResponse(404, 'not_found', what);
 const methodNotAllowed = (allow: string) =>
   errorResponse(405, 'method_not_allowed', `This route accepts ${allow}.`, { allow });
@@ -93,6 +97,8 @@ export function createManagementApi(deps: ManagementApiDeps): HttpHandler {
       if (verb !== 'GET') return methodNotAllowed('GET');
       return jsonResponse(200, await manager.health());
     }
+    const history = historyRoute(path);
+    if (history !== null) return deps.authorize(event) ? answerHistory(event, history, manager) : unauthorized();
     const isCollection = path === '/v1/devices';
     const isItem = path.startsWith('/v1/devices/');
     if (!isCollection && !isItem) return notFound(NO_SUCH_ROUTE);
@@ -142,12 +148,4 @@ export function createManagementApi(deps: ManagementApiDeps): HttpHandler {
       return internalError();
     }
   };
-}
-
-function decodeURIComponentSafe(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -48,6 +48,9 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/devices/{deviceId}', handler: 'management', auth: 'admin' },
   { method: 'PUT', path: '/v1/devices/{deviceId}', handler: 'management', auth: 'admin' },
   { method: 'DELETE', path: '/v1/devices/{deviceId}', handler: 'management', auth: 'admin' },
+  // History: Queries on the history table (lambdas/handlers/history-api.ts), never a scan.
+  { method: 'GET', path: '/v1/devices/{deviceId}/incidents', handler: 'management', auth: 'admin' },
+  { method: 'GET', path: '/v1/incidents', handler: 'management', auth: 'admin' },
   {
     method: 'GET',
     path: '/v1/health',

@@ -16,6 +16,14 @@ import { PARTITION_KEY, TTL_ATTRIBUTE } from '../adapters/dynamodb/table-schema'
 /** The stack's stream view: the filters compare the old and the new image. */
 const STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
 
+/** Turns TTL on `attribute` on, unless it is on already. */
+export async function ensureTimeToLive(client: DynamoDBClient, tableName: string, attribute: string): Promise<void> {
+  const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: attribute, Enabled: true } }));
+  }
+}
+
 /** Creates the table when it is missing, makes sure TTL and the stream are on, and returns the stream's ARN. Idempotent. */
 export async function ensureDeviceTable(client: DynamoDBClient, tableName: string): Promise<{ streamArn: string }> {
   try {
@@ -31,10 +39,7 @@ export async function ensureDeviceTable(client: DynamoDBClient, tableName: strin
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-  const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
-  if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
-  }
+  await ensureTimeToLive(client, tableName, TTL_ATTRIBUTE);
   let table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
   // A data directory from before streams existed: turn the stream on in place.
   if (table?.StreamSpecification?.StreamEnabled !== true || table.StreamSpecification.StreamViewType !== STREAM.StreamViewType) {

@@ -8,6 +8,9 @@ import { DynamoDbDeviceStore } from '../adapters/dynamodb/device-store';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { fetchHttpSender } from '../adapters/delivery/fetch-http-sender';
 import { DynamoDbFleetIncidents } from '../adapters/dynamodb/fleet-incidents';
+import { DynamoDbIncidentStore } from '../adapters/dynamodb/incident-store';
+import { OutageHistory } from '../core/history';
+import { ensureHistoryTable } from './history-table';
 import { LocalAlertSink } from '../adapters/local-alert-sink';
 import { LocalUndeliveredLog } from '../adapters/local-undelivered-log';
 import { buildChannels, type ChannelSettings } from '../core/channels';
@@ -41,6 +44,8 @@ const INSTANT_ALERT_BUDGET_MS = 30_000;
 
 /** DynamoDB Local has one table per data directory; a fixed name is fine there. */
 export const LOCAL_TABLE_NAME = 'heartbeat-devices';
+/** The outage history's table in DynamoDB Local. */
+export const LOCAL_HISTORY_TABLE_NAME = 'heartbeat-history';
 
 export interface LocalServiceOptions {
   readonly settings: LocalSettings;
@@ -119,10 +124,12 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     teardown.add('DynamoDB client', () => client.destroy());
     const { streamArn } = await ensureDeviceTable(client, LOCAL_TABLE_NAME);
     const store = new DynamoDbDeviceStore({ client, tableName: LOCAL_TABLE_NAME });
+    await ensureHistoryTable(client, LOCAL_HISTORY_TABLE_NAME);
+    const history = new OutageHistory({ store: new DynamoDbIncidentStore({ client, tableName: LOCAL_HISTORY_TABLE_NAME }), historyDays: settings.monitor.historyDays });
 
     const monitor = settings.monitor;
     http.serve(
-      localHandlers({ store, secrets, clock, monitor, logger, adminToken, minBeatSpacingSeconds: settings.minBeatSpacingSeconds, sweepEverySeconds: settings.sweepSeconds }),
+      localHandlers({ store, secrets, clock, monitor, logger, adminToken, minBeatSpacingSeconds: settings.minBeatSpacingSeconds, sweepEverySeconds: settings.sweepSeconds, history }),
     );
 
     const delivery = startLocalDelivery({
@@ -149,7 +156,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     // Instant alerts: the table's stream, read as Lambda's event source mapping reads it on AWS.
     const streams = new DynamoDBStreamsClient(localClientConfig(dynamo.endpoint));
     teardown.add('DynamoDB Streams client', () => streams.destroy());
-    const instantAlerts = createInstantAlertJob({ outbox: new AlertOutbox({ store, publisher, clock, settings: monitor, logger }, { writeConcurrency: 8 }), clock, logger });
+    const instantAlerts = createInstantAlertJob({ outbox: new AlertOutbox({ store, publisher, clock, settings: monitor, logger, history }, { writeConcurrency: 8 }), clock, logger });
     const poller = await startStreamPoller({ client: streams, streamArn, handle: (records) => instantAlerts(records, INSTANT_ALERT_BUDGET_MS), logger });
     teardown.add('stream poller', () => poller.stop());
     // Undo runs last-in first-out: after the timer, close HTTP (letting requests in flight finish)
@@ -183,6 +190,8 @@ export interface LocalHandlerDeps {
   readonly minBeatSpacingSeconds: number;
   /** The sweep period the health answer reports. */
   readonly sweepEverySeconds: number;
+  /** The outage history (uptime and the incident routes). */
+  readonly history?: OutageHistory;
 }
 
 /** The handlers local mode serves, one per route target: the same ones the Lambdas run. */
@@ -196,7 +205,7 @@ export function localHandlers(deps: LocalHandlerDeps): LocalHandlers {
       ...(deps.minBeatSpacingSeconds > 0 ? { throttle: minSpacingThrottle(deps.minBeatSpacingSeconds, clock) } : {}),
     }),
     management: createManagementApi({
-      manager: new FleetManager({ store, clock, settings: monitor, sweepEverySeconds: deps.sweepEverySeconds }),
+      manager: new FleetManager({ store, clock, settings: monitor, sweepEverySeconds: deps.sweepEverySeconds, ...(deps.history ? { history: deps.history } : {}) }),
       authorize: adminTokenAuthorizer(deps.adminToken),
       logger,
     }),

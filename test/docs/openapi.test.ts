@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lambdas/handlers/routes';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { createTestHistoryTable, createTestTable, type TestHistoryTable, type TestTable } from '../support/dynamodb';
 import { FakeClock } from '../support/fakes';
 import { startLocalApi, type ApiAnswer, type ApiRequest, type LocalApi } from '../support/local-api';
 import { ApiSpec, OPENAPI_FILE } from '../support/openapi';
@@ -71,6 +71,21 @@ const GET = 'GET /v1/devices/{deviceId}';
 const PUT = 'PUT /v1/devices/{deviceId}';
 const DELETE = 'DELETE /v1/devices/{deviceId}';
 const HEALTH = 'GET /v1/health';
+const DEVICE_INCIDENTS = 'GET /v1/devices/{deviceId}/incidents';
+const INCIDENTS = 'GET /v1/incidents';
+
+/** Gives a device that beat one closed outage and one open one in the history, as the sweep records them. */
+async function twoOutages(api: LocalApi, deviceId: string): Promise<void> {
+  await send(api, { method: 'PUT', path: `/v1/devices/${deviceId}`, headers: { ...api.adminAuth(), ...JSON_TYPE }, body: '{"group":"plant-h"}' });
+  await send(api, { method: 'POST', ...beat(deviceId, json({ message: 'fw 2' }))(api) });
+  const device = await api.store.getDevice(deviceId);
+  if (!device || !api.history) throw new Error('no device or no history');
+  const now = api.clock.now();
+  const down = { ...device, state: 'down' as const, downSince: now - 3_600_000, downReason: 'timeout' as const, recoveredAt: null };
+  await api.history.announced(down);
+  await api.history.recovered({ ...down, state: 'up', recoveredAt: now - 3_000_000 }, now - 3_000_000);
+  await api.history.announced({ ...down, downSince: now - 60_000, downReason: 'fail' });
+}
 const BAD_ID = 'bad id!';
 
 const CASES: readonly ApiCase[] = [
@@ -259,6 +274,33 @@ const CASES: readonly ApiCase[] = [
   { operation: DELETE, title: 'an unknown device', expect: { status: 404, code: 'not_found' }, request: (api) => ({ path: '/v1/devices/doc-del-none', headers: api.adminAuth() }) },
   { operation: DELETE, title: 'the database fails', on: 'broken', expect: { status: 500, code: 'internal_error' }, request: (api) => ({ path: '/v1/devices/doc-del-2', headers: api.adminAuth() }) },
 
+  // GET /v1/devices/{deviceId}/incidents
+  {
+    operation: DEVICE_INCIDENTS,
+    title: "a device's open and closed outages",
+    expect: { status: 200 },
+    before: (api) => twoOutages(api, 'doc-inc-1'),
+    request: (api) => ({ path: '/v1/devices/doc-inc-1/incidents', query: { limit: '1' }, headers: api.adminAuth() }),
+  },
+  { operation: DEVICE_INCIDENTS, title: 'a bad device id', expect: { status: 400, code: 'invalid_device_id' }, request: (api) => ({ path: `/v1/devices/${encodeURIComponent(BAD_ID)}/incidents`, headers: api.adminAuth() }) },
+  { operation: DEVICE_INCIDENTS, title: 'a limit out of range', expect: { status: 400, code: 'invalid_query' }, request: (api) => ({ path: '/v1/devices/doc-inc-1/incidents', query: { limit: '0' }, headers: api.adminAuth() }) },
+  { operation: DEVICE_INCIDENTS, title: 'no admin token', expect: { status: 401, code: 'unauthorized' }, request: () => ({ path: '/v1/devices/doc-inc-1/incidents' }) },
+  { operation: DEVICE_INCIDENTS, title: 'an unknown device', expect: { status: 404, code: 'not_found' }, request: (api) => ({ path: '/v1/devices/doc-inc-none/incidents', headers: api.adminAuth() }) },
+  { operation: DEVICE_INCIDENTS, title: 'the database fails', on: 'broken', expect: { status: 500, code: 'internal_error' }, request: (api) => ({ path: '/v1/devices/doc-inc-1/incidents', headers: api.adminAuth() }) },
+
+  // GET /v1/incidents
+  {
+    operation: INCIDENTS,
+    title: "one group's outages since a time",
+    expect: { status: 200 },
+    before: (api) => twoOutages(api, 'doc-inc-2'),
+    request: (api) => ({ path: '/v1/incidents', query: { group: 'plant-h', since: new Date(api.clock.now() - 7_200_000).toISOString() }, headers: api.adminAuth() }),
+  },
+  { operation: INCIDENTS, title: 'the last 24 hours of the fleet', expect: { status: 200 }, request: (api) => ({ path: '/v1/incidents', headers: api.adminAuth() }) },
+  { operation: INCIDENTS, title: 'a since that is not a time', expect: { status: 400, code: 'invalid_query' }, request: (api) => ({ path: '/v1/incidents', query: { since: 'yesterday' }, headers: api.adminAuth() }) },
+  { operation: INCIDENTS, title: 'no admin token', expect: { status: 401, code: 'unauthorized' }, request: () => ({ path: '/v1/incidents' }) },
+  { operation: INCIDENTS, title: 'the database fails', on: 'broken', expect: { status: 500, code: 'internal_error' }, request: (api) => ({ path: '/v1/incidents', headers: api.adminAuth() }) },
+
   // GET /v1/health
   { operation: HEALTH, title: 'after a sweep', expect: { status: 200 }, before: (api) => api.sweep(), request: () => ({ path: '/v1/health' }) },
   { operation: HEALTH, title: 'the database fails', on: 'broken', expect: { status: 500, code: 'internal_error' }, request: () => ({ path: '/v1/health' }) },
@@ -272,22 +314,26 @@ const otherMethod = (documented: readonly string[]) => ['PATCH', 'POST', 'PUT', 
 describe('docs/openapi.yaml', () => {
   let spec: ApiSpec;
   let table: TestTable;
+  let historyTable: TestHistoryTable;
   let services: Services;
   const exercised: { operation: string; status: number; code: string | null }[] = [];
 
   beforeAll(async () => {
     spec = await ApiSpec.load();
     table = await createTestTable();
+    historyTable = await createTestHistoryTable();
     const clock = new FakeClock();
+    const historyTableName = historyTable.tableName;
     services = {
-      api: await startLocalApi({ tableName: table.tableName, clock }),
-      throttled: await startLocalApi({ tableName: table.tableName, clock, minBeatSpacingSeconds: 60 }),
-      broken: await startLocalApi({ tableName: `missing-${randomUUID()}`, clock, failingSecrets: true }),
+      api: await startLocalApi({ tableName: table.tableName, clock, historyTableName }),
+      throttled: await startLocalApi({ tableName: table.tableName, clock, minBeatSpacingSeconds: 60, historyTableName }),
+      broken: await startLocalApi({ tableName: `missing-${randomUUID()}`, clock, failingSecrets: true, historyTableName: `missing-${randomUUID()}` }),
     };
   });
   afterAll(async () => {
     await Promise.all(Object.values(services ?? {}).map((api: LocalApi) => api.close()));
     await table?.drop();
+    await historyTable?.drop();
   });
 
   it('is valid OpenAPI 3.1 for a maintained validator', async () => {

@@ -121,12 +121,16 @@ describe.skipIf(SKIP_REASON !== null)('the dashboard page in headless Chromium',
     // Prepare: 5 s interval, no grace: silent past 5 s is down, and the 1 s sweep notices.
     await beat('sensor-42', { interval: 5, grace: 0, message: 'battery 71 %' });
     await admin('PUT', '/v1/devices/sensor-42', { group: 'plant-a' });
+    // valve-9 goes silent for good: it stays down in the pictures.
+    await beat('valve-9', { interval: 5, grace: 0, message: 'last words: valve stuck' });
+    await admin('PUT', '/v1/devices/valve-9', { group: 'plant-b' });
     await expect.poll(() => row('sensor-42').getAttribute('data-status'), { timeout: 10_000 }).toBe('up');
 
     // Act: wait for the deadline to pass
     await expect.poll(() => row('sensor-42').getAttribute('data-status'), { timeout: 20_000 }).toBe('down');
     await page.screenshot({ path: join(SHOTS, 'fleet-device-down.png') });
-    expect(await page.locator('#count-down').innerText()).toBe('1');
+    await expect.poll(() => row('valve-9').getAttribute('data-status'), { timeout: 10_000 }).toBe('down');
+    expect(await page.locator('#count-down').innerText()).toBe('2');
     expect(await row('sensor-42').innerText()).toContain('down since');
 
     await beat('sensor-42', { message: 'back after a reboot' });
@@ -138,6 +142,8 @@ describe.skipIf(SKIP_REASON !== null)('the dashboard page in headless Chromium',
 
   it('filters by status, by group and by search text', async () => {
     // Act + Assess: status
+    await page.locator('#status-filter').selectOption('down');
+    expect(await page.locator('#fleet-body tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-device-id')))).toEqual(['valve-9']);
     await page.locator('#status-filter').selectOption('paused');
     expect(await page.locator('#fleet-body tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-device-id')))).toEqual(['pump-7']);
     await page.locator('#status-filter').selectOption('');
@@ -151,7 +157,7 @@ describe.skipIf(SKIP_REASON !== null)('the dashboard page in headless Chromium',
     await page.locator('#search').fill('pressure');
     expect(await page.locator('#fleet-body tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-device-id')))).toEqual(['boiler-1']);
     await page.locator('#search').fill('');
-    expect(await page.locator('#fleet-body tr').count()).toBe(4);
+    expect(await page.locator('#fleet-body tr').count()).toBe(5);
   });
 
   it("opens a device's detail with its uptime and outage history", async () => {
@@ -163,6 +169,14 @@ describe.skipIf(SKIP_REASON !== null)('the dashboard page in headless Chromium',
     expect(await page.locator('#detail-title').innerText()).toBe('sensor-42');
     expect(await page.locator('#detail-fields').innerText()).toContain('plant-a');
     expect(await page.locator('#uptime [data-window]').count()).toBe(3);
+    // The outage of the test before: one closed incident, so the day's uptime is under 100 %.
+    await page.locator('#incidents li.closed').first().waitFor();
+    expect(await page.locator('#incidents li').count()).toBe(1);
+    expect(await page.locator('#incidents li').innerText()).toContain('silent');
+    expect(await page.locator('#timeline .out').count()).toBe(1);
+    const day = await page.locator('#uptime [data-window="1d"] .v').innerText();
+    expect(day).toMatch(/^\d{2}\.\d{3} %$/);
+    expect(Number.parseFloat(day)).toBeLessThan(100);
     await page.screenshot({ path: join(SHOTS, 'device-detail.png') });
     if (process.env.HEARTBEAT_DOCS_SCREENSHOTS === '1') copyFileSync(join(SHOTS, 'device-detail.png'), DOCS_SHOT);
   });

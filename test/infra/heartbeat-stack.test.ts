@@ -47,7 +47,8 @@ const tableArn = () => ({ 'Fn::GetAtt': [ids.table, 'Arn'] });
 
 describe('device table', () => {
   it('is keyed by pk alone, on demand, with TTL on ttl and point-in-time recovery', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    // Two tables: the devices, and the outage history (test/infra/history.test.ts).
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
@@ -121,8 +122,12 @@ describe('HTTP API routes', () => {
       'ANY /v1/devices/{deviceId}': 'AWS_IAM',
       'GET /v1/health': 'NONE',
       'ANY /v1/health': 'NONE',
+      'GET /v1/devices/{deviceId}/incidents': 'AWS_IAM',
+      'ANY /v1/devices/{deviceId}/incidents': 'AWS_IAM',
+      'GET /v1/incidents': 'AWS_IAM',
+      'ANY /v1/incidents': 'AWS_IAM',
     });
-    expect(routes).toHaveLength(12);
+    expect(routes).toHaveLength(16);
   });
 
   it('sends device routes to ingest and every other route to management, as payload 2.0 Lambda proxies', () => {
@@ -224,6 +229,8 @@ describe('Lambda functions', () => {
           SWEEP_EVERY_SECONDS: '15',
           DEFAULT_INTERVAL_SECONDS: '60',
           RETENTION_DAYS: '30',
+          HISTORY_TABLE_NAME: Match.anyValue(),
+          HISTORY_DAYS: '90',
         }),
       },
       ReservedConcurrentExecutions: 2,
@@ -240,6 +247,8 @@ describe('Lambda functions', () => {
           DEFAULT_INTERVAL_SECONDS: '60',
           RETENTION_DAYS: '30',
           SWEEP_EVERY_SECONDS: '15',
+          HISTORY_TABLE_NAME: Match.anyValue(),
+          HISTORY_DAYS: '90',
         }),
       },
       ReservedConcurrentExecutions: Match.absent(),
@@ -278,14 +287,16 @@ describe('IAM least privilege', () => {
   });
 
   it('grants the sweeper Scan and UpdateItem on the table and Publish on the alert topic only', () => {
-    const statements = roleStatements(template, ids.sweeperRole);
+    // Its history grants (PutItem, UpdateItem on the history table) are test/infra/history.test.ts's.
+    const statements = roleStatements(template, ids.sweeperRole).filter((s) => !JSON.stringify(s.Resource).includes('History'));
     expect(actionsOf(statements)).toEqual(['dynamodb:Scan', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish']);
     const publish = statements.filter((s) => asList(s.Action).includes('sns:Publish'));
     expect(publish.map((s) => s.Resource)).toEqual([{ Ref: ids.alertTopic }]);
   });
 
   it('grants management GetItem, UpdateItem, DeleteItem and Scan on the table only', () => {
-    const statements = roleStatements(template, ids.managementRole);
+    // Its history grants (Query, PutItem, UpdateItem on the history table) are test/infra/history.test.ts's.
+    const statements = roleStatements(template, ids.managementRole).filter((s) => !JSON.stringify(s.Resource).includes('History'));
     expect(actionsOf(statements)).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -298,7 +309,7 @@ describe('IAM least privilege', () => {
     expect(dynamo.map((s) => s.Resource)).toEqual([tableArn()]);
   });
 
-  it('has no wildcard action, no wildcard resource and no index grant anywhere', () => {
+  it('has no wildcard action, no wildcard resource and no index grant but the two history indexes', () => {
     const statements = allIdentityStatements(template);
     expect(statements.length).toBeGreaterThan(0);
     for (const statement of statements) {
@@ -308,7 +319,8 @@ describe('IAM least privilege', () => {
       }
       const resource = JSON.stringify(statement.Resource);
       expect(resource).not.toBe('"*"');
-      expect(resource).not.toContain('/index/');
+      expect(resource).not.toContain('/index/*');
+      for (const index of resource.match(/\/index\/[A-Za-z]+/g) ?? []) expect(['/index/fleet', '/index/byGroup']).toContain(index);
     }
   });
 

@@ -60,6 +60,7 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
       retentionDays: fc.constant(30),
       stormThreshold: fc.constant(25),
       repeatEverySeconds: fc.constant(0),
+      historyDays: fc.constant(90),
     });
     let run = 0;
     await fc.assert(

@@ -143,7 +143,7 @@ describe('reminders (device.still_down) against DynamoDB Local', () => {
 
 describe('reminderDue', () => {
   const base = {
-    deviceId: 'd', state: 'down' as const, paused: false, group: null, intervalSeconds: 60, explicitGraceSeconds: null, lastSeen: T0 - MINUTE,
+    deviceId: 'd', state: 'down' as const, paused: false, group: null, intervalSeconds: 60, explicitGraceSeconds: null, lastSeen: T0 - MINUTE, firstSeen: T0 - 60 * MINUTE,
     deadline: T0, downSince: T0, downReason: 'timeout' as const, downAlerted: true, recoveredAt: null, unsettledFailAt: null,
     remindersSent: 0, beats: 1, message: null, meta: null, lease: null,
   };

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { DynamoDbDeviceStore, type DynamoDbDeviceStoreOptions } from '../../lambdas/adapters/dynamodb/device-store';
+import { DynamoDbIncidentStore, type DynamoDbIncidentStoreOptions } from '../../lambdas/adapters/dynamodb/incident-store';
 import { ensureDeviceTable } from '../../lambdas/local/device-table';
+import { ensureHistoryTable } from '../../lambdas/local/history-table';
 import { localClientConfig } from '../../lambdas/local/dynamodb-local';
 
 export function testClient(): DynamoDBClient {
@@ -26,6 +28,28 @@ export async function createTestTable(): Promise<TestTable> {
     client,
     tableName,
     store: (options = {}) => new DynamoDbDeviceStore({ client, tableName, ...options }),
+    drop: async () => {
+      await client.send(new DeleteTableCommand({ TableName: tableName }));
+    },
+  };
+}
+
+export interface TestHistoryTable {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  store(options?: Partial<DynamoDbIncidentStoreOptions>): DynamoDbIncidentStore;
+  drop(): Promise<void>;
+}
+
+/** Creates a new empty history (incidents) table. */
+export async function createTestHistoryTable(): Promise<TestHistoryTable> {
+  const client = testClient();
+  const tableName = `history-${randomUUID()}`;
+  await ensureHistoryTable(client, tableName);
+  return {
+    client,
+    tableName,
+    store: (options = {}) => new DynamoDbIncidentStore({ client, tableName, ...options }),
     drop: async () => {
       await client.send(new DeleteTableCommand({ TableName: tableName }));
     },

@@ -10,6 +10,8 @@ import { silentLogger } from '../../lambdas/core/ports';
 import { Sweeper, type SweepReport } from '../../lambdas/core/sweep';
 import { deviceToken } from '../../lambdas/core/tokens';
 import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb/device-store';
+import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb/incident-store';
+import { OutageHistory } from '../../lambdas/core/history';
 import { LocalHttpServer } from '../../lambdas/local/http-server';
 import { localHandlers } from '../../lambdas/local/runtime';
 import { testClient } from './dynamodb';
@@ -40,6 +42,8 @@ export interface LocalApi {
   readonly url: string;
   readonly clock: FakeClock;
   readonly store: DynamoDbDeviceStore;
+  /** The outage history, when the API has one. */
+  readonly history: OutageHistory | undefined;
   /** A valid token of `deviceId`. */
   token(deviceId: string): string;
   /** `Authorization` header carrying a valid token of `deviceId`. */
@@ -61,6 +65,8 @@ export interface LocalApiOptions {
   readonly clock?: FakeClock;
   /** The signing secrets cannot be read (as when Secrets Manager fails): token checks answer 500. */
   readonly failingSecrets?: boolean;
+  /** The history table (uptime and the incident routes); none when absent. */
+  readonly historyTableName?: string;
 }
 
 /** Starts the API on a free port of 127.0.0.1. */
@@ -68,6 +74,9 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const clock = options.clock ?? new FakeClock();
   const client = testClient();
   const store = new DynamoDbDeviceStore({ client, tableName: options.tableName });
+  const history = options.historyTableName
+    ? new OutageHistory({ store: new DynamoDbIncidentStore({ client, tableName: options.historyTableName }), historyDays: 90 })
+    : undefined;
   const server = new LocalHttpServer({ clock, logger: silentLogger });
   const port = await server.listen(0);
   server.serve(
@@ -85,16 +94,18 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       adminToken: LOCAL_API_ADMIN_TOKEN,
       minBeatSpacingSeconds: options.minBeatSpacingSeconds ?? 0,
       sweepEverySeconds: 60,
+      ...(history ? { history } : {}),
     }),
   );
   const sweeper = new Sweeper(
-    { store, publisher: new RecordingPublisher(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger },
+    { store, publisher: new RecordingPublisher(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger, ...(history ? { history } : {}) },
     { segments: 1, writeConcurrency: 4 },
   );
   return {
     url: `http://127.0.0.1:${port}`,
     clock,
     store,
+    history,
     token: (deviceId) => deviceToken(LOCAL_API_SECRET, deviceId),
     deviceAuth: (deviceId) => ({ authorization: `Bearer ${deviceToken(LOCAL_API_SECRET, deviceId)}` }),
     adminAuth: () => ({ authorization: `Bearer ${LOCAL_API_ADMIN_TOKEN}` }),

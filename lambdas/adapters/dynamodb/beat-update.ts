@@ -17,6 +17,7 @@ export function beatUpdate(beat: BeatWrite, storedIntervalMs?: number): { update
   const now = beat.receivedAt;
   u.set(ATTR.state, u.value(s(beat.healthy ? 'up' : 'down')));
   u.set(ATTR.lastSeen, u.value(n(now)));
+  u.set(ATTR.firstSeen, `if_not_exists(${u.name(ATTR.firstSeen)}, ${u.value(n(now))})`);
   // Retention runs only while the device is up: an open outage is never reclaimed by the TTL.
   if (beat.healthy) u.set(ATTR.ttl, u.value(n(beat.expiresAtSeconds)));
   else u.remove(ATTR.ttl);

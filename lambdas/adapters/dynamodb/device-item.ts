@@ -85,6 +85,7 @@ export function recordFromItem(item: Item): DeviceRecord {
     intervalSeconds: intervalMs / 1000,
     explicitGraceSeconds: graceMs === null ? null : graceMs / 1000,
     lastSeen: num(item, ATTR.lastSeen),
+    firstSeen: num(item, ATTR.firstSeen),
     deadline: num(item, ATTR.deadline),
     downSince,
     downReason: str(item, ATTR.downReason) as DownReason | null,

@@ -30,6 +30,7 @@ export const ATTR = {
   explicitGraceMs: 'gr', // N, absent while the grace follows the interval
   spanMs: 'sp', // N: interval + grace, kept so a plain beat computes its deadline in one addition
   lastSeen: 'ls', // N: epoch ms
+  firstSeen: 'fs', // N: epoch ms of the first beat (uptime counts from it); not read by the sweep
   deadline: 'dl', // N: epoch ms
   downSince: 'ds', // N: epoch ms, present while an outage is open
   downReason: 'rs', // S: timeout | fail

@@ -264,7 +264,8 @@
       var from = Math.max(start, Date.parse(i.downSince));
       var to = i.upAt === null ? end : Date.parse(i.upAt);
       var stripe = el('div', { className: 'out', title: when(i.downSince) + ' – ' + (i.upAt ? when(i.upAt) : 'now') });
-      stripe.style.left = ((from - start) / (end - start)) * 100 + '%';
+      // A short outage near now would start at 100 % and be cut off: keep its 2 px inside the bar.
+      stripe.style.left = 'min(' + ((from - start) / (end - start)) * 100 + '%, calc(100% - 2px))';
       stripe.style.width = ((to - from) / (end - start)) * 100 + '%';
       return stripe;
     }));

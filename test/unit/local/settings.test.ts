@@ -17,11 +17,17 @@ describe('parseLocalSettings', () => {
       dataDir: '/srv/project/.heartbeat',
       sweepSeconds: 60,
       minBeatSpacingSeconds: 0,
-      monitor: { defaultIntervalSeconds: 60, defaultGraceSeconds: null, retentionDays: 30, stormThreshold: 25, repeatEverySeconds: 0 },
+      monitor: { defaultIntervalSeconds: 60, defaultGraceSeconds: null, retentionDays: 30, stormThreshold: 25, repeatEverySeconds: 0, historyDays: 90 },
       signingSecretFromEnv: null,
       adminTokenFromEnv: null,
       channels: { webhookUrl: null, webhookSecretFromEnv: null, slackUrl: null, pagerDuty: null, retry: CONTRACT_RETRY_POLICY },
     });
+  });
+
+  it('keeps history 90 days by default, takes --history-days or HEARTBEAT_HISTORY_DAYS, and refuses less than 90', () => {
+    expect(parseLocalSettings({ historyDays: '365' }, {}, CWD).monitor.historyDays).toBe(365);
+    expect(parseLocalSettings({}, { HEARTBEAT_HISTORY_DAYS: '120' }, CWD).monitor.historyDays).toBe(120);
+    expect(() => parseLocalSettings({ historyDays: '30' }, {}, CWD)).toThrow(/--history-days must be a whole number from 90 to 3650/);
   });
 
   it('reads the environment', () => {
