@@ -207,6 +207,8 @@ describe('instant alerts', () => {
     const byActions = Object.fromEntries(statements.map((s) => [actionsOf([s]).join(','), s.Resource]));
     expect(byActions).toEqual({
       'dynamodb:UpdateItem': { 'Fn::GetAtt': [logicalId(m.table), 'Arn'] },
+      // The outbox records the outages it announces and settles (test/infra/history.test.ts).
+      'dynamodb:PutItem,dynamodb:UpdateItem': { 'Fn::GetAtt': [logicalId(m.historyTable), 'Arn'] },
       'sns:Publish': { Ref: logicalId(m.alertTopic) },
       'dynamodb:DescribeStream,dynamodb:GetRecords,dynamodb:GetShardIterator': { 'Fn::GetAtt': [logicalId(m.table), 'StreamArn'] },
       'dynamodb:ListStreams': { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(m.table), 'Arn'] }, '/stream/*']] },

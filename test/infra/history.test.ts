@@ -80,6 +80,14 @@ describe('HeartbeatMonitor history', () => {
     expect(JSON.stringify(statements)).not.toContain('/index/');
   });
 
+  it('grants the instant-alert consumer the same history writes as the sweeper', () => {
+    // Prepare
+    const statements = roleStatements(template, roleIdOf(monitor.instantAlertFunction)).filter((s) => JSON.stringify(s.Resource).includes(historyId));
+
+    // Assess
+    expect(actionsOf(statements)).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+  });
+
   it('gives the ingest function nothing of the history: a beat never touches it', () => {
     // Assess
     const statements = roleStatements(template, roleIdOf(monitor.ingestFunction));

@@ -16,6 +16,8 @@ describe('routesByPath', () => {
       ['/v1/heartbeats', ['POST']],
       ['/v1/devices', ['GET']],
       ['/v1/devices/{deviceId}', ['GET', 'PUT', 'DELETE']],
+      ['/v1/devices/{deviceId}/incidents', ['GET']],
+      ['/v1/incidents', ['GET']],
       ['/v1/health', ['GET']],
     ]);
   });
