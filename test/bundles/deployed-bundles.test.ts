@@ -20,7 +20,7 @@ import { HeartbeatRecorder } from '../../lambdas/core/heartbeat';
 import { DEFAULT_SETTINGS } from '../../lambdas/core/model';
 import { silentLogger } from '../../lambdas/core/ports';
 import { deviceToken } from '../../lambdas/core/tokens';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { createTestHistoryTable, createTestTable, type TestHistoryTable, type TestTable } from '../support/dynamodb';
 import { beatEvent, httpEvent } from '../support/events';
 import { FakeClock } from '../support/fakes';
 import { SecretsManagerStandIn } from '../support/secrets-manager-stand-in';
@@ -39,6 +39,7 @@ describe('the Lambda bundles cdk synth writes', () => {
   let outDir: string;
   let stack: SynthesizedStack;
   let table: TestTable;
+  let historyTable: TestHistoryTable;
   let secrets: SecretsManagerStandIn;
   let sns: SnsStandIn;
   let envOf: (fn: DeployedFunction) => Record<string, string>;
@@ -48,12 +49,14 @@ describe('the Lambda bundles cdk synth writes', () => {
     outDir = mkdtempSync(join(tmpdir(), 'heartbeat-bundles-'));
     stack = await synthesize(outDir);
     table = await createTestTable();
+    historyTable = await createTestHistoryTable();
 
     // CloudFormation references become the local stand-ins' names.
     const ref = (logicalId: string, type: string): string => {
       switch (type) {
         case 'AWS::DynamoDB::Table':
-          return table.tableName;
+          // Two tables: the devices, and the outage history (construct id History).
+          return logicalId.startsWith('MonitorHistory') ? historyTable.tableName : table.tableName;
         case 'AWS::SecretsManager::Secret':
           return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${logicalId}-AbCdEf`;
         case 'AWS::SNS::Topic':
@@ -94,6 +97,7 @@ describe('the Lambda bundles cdk synth writes', () => {
     await secrets?.close();
     await sns?.close();
     await table?.drop();
+    await historyTable?.drop();
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
@@ -159,6 +163,9 @@ describe('the Lambda bundles cdk synth writes', () => {
     expect(sns.accessKeyIds).toContain(CREDENTIALS.AWS_ACCESS_KEY_ID);
     expect(await table.store().getDevice('bundle-late')).toMatchObject({ state: 'down', downAlerted: true });
     expect(await table.store().getDevice('bundle-beat')).toMatchObject({ state: 'up' });
+    // The outbox recorded the announced outage in the history table.
+    const history = await historyTable.store().deviceIncidents('bundle-late', { limit: 10 });
+    expect(history.incidents, run.output).toEqual([expect.objectContaining({ deviceId: 'bundle-late', reason: 'timeout', upAt: null })]);
   });
 
   it('instant alerts: announces the fail beat of a stream record at once, through SNS', async () => {
@@ -191,6 +198,9 @@ describe('the Lambda bundles cdk synth writes', () => {
     // Assess
     const [device, health] = (run.results as { statusCode: number; body: string }[]).map((r) => ({ status: r.statusCode, body: JSON.parse(r.body) }));
     expect(device, run.output).toMatchObject({ status: 200, body: { deviceId: 'bundle-late', status: 'down', interval: 60, grace: 0, beats: 1 } });
+    // Uptime from the history table: down since its deadline 9 minutes ago, first beat 10 minutes ago.
+    expect(device?.body.uptime['1d']).toBeGreaterThan(0.05);
+    expect(device?.body.uptime['1d']).toBeLessThan(0.15);
     expect(health?.status).toBe(200);
     expect(health?.body.devices).toMatchObject({ up: 1, down: 1 });
     expect(health?.body.sweepEverySeconds).toBe(Number(envOf(management).SWEEP_EVERY_SECONDS));
