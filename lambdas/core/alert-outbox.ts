@@ -23,7 +23,7 @@ import {
   type DeviceUpAlert,
 } from './alerts';
 import { isCanary } from './canary';
-import { TaskPool } from './concurrency';
+import { Semaphore } from './concurrency';
 import type { AlertLease, DeviceRecord, MonitorSettings } from './model';
 import type { AlertPublisher, Clock, DeviceStore, Logger, SettleOutcome } from './ports';
 
@@ -170,14 +170,14 @@ export interface AlertOutboxDeps {
 
 /** Claims, publishes and settles device alerts; shared by the sweep and any other reader of device records. */
 export class AlertOutbox {
-  private readonly writeConcurrency: number;
+  /** Shared by every call, so concurrent callers (a sweep's segments) together stay within `writeConcurrency`. */
+  private readonly writes: Semaphore;
 
   constructor(
     private readonly deps: AlertOutboxDeps,
     options: { readonly writeConcurrency: number },
   ) {
-    this.writeConcurrency = options.writeConcurrency;
-    new TaskPool(options.writeConcurrency); // validates the limit now, not at the first batch
+    this.writes = new Semaphore(options.writeConcurrency);
   }
 
   /**
@@ -323,27 +323,30 @@ export class AlertOutbox {
     for (const f of failures) this.deps.logger.error('alert not delivered; the next sweep retries it', { type: f.alert.type, error: f.error });
   }
 
-  /** Runs one write per device, `writeConcurrency` at a time; an error skips that device. Returns how many failed. */
+  /**
+   * Runs one write per device; at most `writeConcurrency` writes of this outbox are in flight, whatever
+   * the number of concurrent callers (a sweep's segments). An error skips that device. Returns how many failed.
+   */
   private async forEach(devices: readonly DeviceRecord[], step: string, write: (device: DeviceRecord) => Promise<void>): Promise<number> {
-    const pool = new TaskPool(this.writeConcurrency);
     let failed = 0;
-    for (const device of devices) {
-      await pool.run(async () => {
-        try {
-          await write(device);
-        } catch (error) {
-          failed++;
-          // A history write is not retried (its alert is settled): a lost opening is rebuilt by the
-          // closing write, a lost closing leaves the incident open in the history.
-          const consequence = step === 'history' ? 'the history misses this change' : 'the device is retried by the next sweep';
-          this.deps.logger.warn(`${step} write failed; ${consequence}`, {
-            deviceId: device.deviceId,
-            error: error instanceof Error ? error.message : String(error),
-          });
-        }
-      });
-    }
-    await pool.drain();
+    await Promise.all(
+      devices.map((device) =>
+        this.writes.run(async () => {
+          try {
+            await write(device);
+          } catch (error) {
+            failed++;
+            // A history write is not retried (its alert is settled): a lost opening is rebuilt by the
+            // closing write, a lost closing leaves the incident open in the history.
+            const consequence = step === 'history' ? 'the history misses this change' : 'the device is retried by the next sweep';
+            this.deps.logger.warn(`${step} write failed; ${consequence}`, {
+              deviceId: device.deviceId,
+              error: error instanceof Error ? error.message : String(error),
+            });
+          }
+        }),
+      ),
+    );
     return failed;
   }
 }

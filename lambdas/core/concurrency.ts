@@ -25,3 +25,31 @@ export class TaskPool {
   }
 }
 
+
+/**
+ * At most `limit` tasks in flight across every caller that shares it (a TaskPool bounds one loop; this
+ * bounds several concurrent loops together, such as the segments of a sweep and its publishing).
+ */
+export class Semaphore {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new Error(`Semaphore limit must be a positive integer, got ${limit}`);
+    this.free = limit;
+  }
+
+  /** Runs `task` once a slot is free and gives the slot back when it settles. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      // Hand the slot straight to the next waiter, or return it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
