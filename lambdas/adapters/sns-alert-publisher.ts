@@ -49,6 +49,7 @@ export function packBatches<T>(items: readonly T[], bytesOf: (item: T) => number
   return { batches, oversized };
 }
 
+/** Publishes alerts to the SNS alert topic in batches SNS accepts; reports per-alert failures, never throws. */
 export class SnsAlertPublisher implements AlertPublisher {
   constructor(private readonly options: { readonly client: SNSClient; readonly topicArn: string; readonly render: RenderOptions }) {}
 

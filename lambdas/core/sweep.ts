@@ -64,6 +64,7 @@ export interface SweepBudget {
 /** Used when the runtime sets no limit (local mode, tests): the Lambda's timeout. */
 export const DEFAULT_SWEEP_BUDGET: SweepBudget = { remainingMs: 120_000 };
 
+/** How a Sweeper reads and writes: scan segments, writes in flight, its margin and its publishing rhythm. */
 export interface SweeperOptions {
   /** Parallel scan segments (1 to 1,000,000). */
   readonly segments: number;

@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Alert, DeviceDownAlert } from '../../lambdas/core/alerts';
 import { SnsAlertPublisher } from '../../lambdas/adapters/sns-alert-publisher';
 import { emailBody, smsText } from '../../lambdas/core/alert-rendering';
+import { answerPublishBatch, snsEntryBytes, SNS_MAX_PAYLOAD_BYTES } from '../support/sns-limits';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:alerts';
 const API = 'https://abc123.execute-api.eu-west-1.amazonaws.com/';
@@ -74,6 +75,25 @@ describe('SnsAlertPublisher', () => {
     const sizes = sns.commandCalls(PublishBatchCommand).map((c) => c.args[0].input.PublishBatchRequestEntries?.length);
     expect(sizes).toEqual([10, 10, 5]);
     expect(result.delivered.size).toBe(25);
+  });
+
+  it('packs big messages into batches SNS accepts: at most 262,144 bytes in all, not only 10 entries', async () => {
+    // Prepare: 12 fleet.down messages of ~90 KB each (a storm of long ids); SNS enforces its limits.
+    sns.on(PublishBatchCommand).callsFake(answerPublishBatch);
+    const ids = Array.from({ length: 320 }, (_, i) => `${'x'.repeat(120)}-${String(i).padStart(7, '0')}`);
+    const fleets: Alert[] = Array.from({ length: 12 }, (_, n) => ({
+      type: 'fleet.down', group: `g-${n}`, count: ids.length, deviceIds: ids, incidentIds: ids.map((id) => `${id}:2026-11-25T10:00:00.000Z`), detectedAt: '2026-11-25T10:00:00.000Z',
+    }));
+
+    // Act
+    const result = await publisher().publish(fleets);
+
+    // Assess: all delivered, every request within the byte limit, and more than two requests were needed.
+    expect(result.failures).toEqual([]);
+    expect(result.delivered.size).toBe(12);
+    const requests = sns.commandCalls(PublishBatchCommand).map((c) => c.args[0].input.PublishBatchRequestEntries ?? []);
+    expect(requests.length).toBeGreaterThan(2);
+    for (const entries of requests) expect(entries.reduce((sum, e) => sum + snsEntryBytes(e), 0)).toBeLessThanOrEqual(SNS_MAX_PAYLOAD_BYTES);
   });
 
   it('reports failed entries and failed calls as undelivered, without throwing', async () => {
