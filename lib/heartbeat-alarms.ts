@@ -17,6 +17,8 @@ export interface HeartbeatAlarmsProps {
   readonly ingestFunction: lambda.IFunction;
   /** The scheduled sweep function. */
   readonly sweeperFunction: lambda.IFunction;
+  /** The table-stream consumer that announces fail beats and recoveries at once. */
+  readonly instantAlertFunction: lambda.IFunction;
   /** The sweeper's timeout: the duration alarm fires at 80% of it. */
   readonly sweeperTimeout: Duration;
   /** The HTTP API whose 5xx answers are watched; none when devices use function URLs (the ingest alarms cover them). */
@@ -66,6 +68,8 @@ export class HeartbeatAlarms extends Construct {
   public readonly sweeperNotInvoked: cloudwatch.Alarm;
   /** A sweep took more than 80% of its timeout: the fleet is outgrowing the sweep. */
   public readonly sweeperDuration: cloudwatch.Alarm;
+  /** The instant-alert consumer failed: fail and recovery alerts wait for the next sweep. */
+  public readonly instantAlertErrors: cloudwatch.Alarm;
   /** The ingest function failed (not a 4xx: those are answers, not errors). */
   public readonly ingestErrors: cloudwatch.Alarm;
   /** Beats were refused because ingest hit its reserved concurrency. */
@@ -114,6 +118,11 @@ export class HeartbeatAlarms extends Construct {
         alarmDescription: `A sweep took at least ${durationThresholdMs} ms (80% of its timeout): raise sweepSegments or the sweeper's memory before sweeps time out.`,
       });
 
+    this.instantAlertErrors = props.instantAlertFunction.metricErrors(sum).createAlarm(this, 'InstantAlertErrors', {
+      ...atLeast(1),
+      alarmDescription: 'The instant-alert consumer failed at least once in 5 minutes: fail and recovery alerts wait for the next sweep (sweepEvery). See its log group.',
+    });
+
     this.ingestErrors = props.ingestFunction.metricErrors(sum).createAlarm(this, 'IngestErrors', {
       // A handful, not one: a single failed cold start should not wake anyone; devices retry their next beat.
       ...atLeast(5),
@@ -157,6 +166,7 @@ export class HeartbeatAlarms extends Construct {
       this.sweeperErrors,
       this.sweeperNotInvoked,
       this.sweeperDuration,
+      this.instantAlertErrors,
       this.ingestErrors,
       this.ingestThrottles,
       ...(this.apiServerErrors ? [this.apiServerErrors] : []),

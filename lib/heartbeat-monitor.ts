@@ -371,6 +371,7 @@ export class HeartbeatMonitor extends Construct {
     this.alarms = new HeartbeatAlarms(this, 'Alarms', {
       ingestFunction: this.ingestFunction,
       sweeperFunction: this.sweeperFunction,
+      instantAlertFunction: this.instantAlertFunction,
       sweeperTimeout,
       api: this.api?.api,
       table: this.table,

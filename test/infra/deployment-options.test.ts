@@ -198,7 +198,7 @@ describe('instant alerts', () => {
     expect(mapping.DependsOn?.some((id) => id.includes('InstantAlertsStreamRead'))).toBe(true);
   });
 
-  it('grants the consumer the stream reads on its stream, UpdateItem on the table, publish on the alert topic and its own logs, nothing else', () => {
+  it('grants the consumer the stream reads on its stream, UpdateItem on the table, publish on the alert topic and its own logs, nothing else; an alarm watches its errors', () => {
     // Act
     const { stack, template } = buildHeartbeatStack();
     // Assess
@@ -213,6 +213,11 @@ describe('instant alerts', () => {
       'dynamodb:DescribeStream,dynamodb:GetRecords,dynamodb:GetShardIterator': { 'Fn::GetAtt': [logicalId(m.table), 'StreamArn'] },
       'dynamodb:ListStreams': { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(m.table), 'Arn'] }, '/stream/*']] },
       'logs:CreateLogStream,logs:PutLogEvents': { 'Fn::GetAtt': [expect.stringMatching(/^MonitorInstantAlertsLogGroup/), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(m.instantAlertFunction) } }],
+      AlarmActions: [{ Ref: logicalId(m.opsTopic) }],
     });
     expect(envOf(template, logicalId(m.instantAlertFunction))).toMatchObject({ ALERT_TOPIC_ARN: { Ref: logicalId(m.alertTopic) }, TABLE_NAME: { Ref: logicalId(m.table) } });
   });

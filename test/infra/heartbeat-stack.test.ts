@@ -384,11 +384,11 @@ describe('SNS topics', () => {
 });
 
 describe('alarms', () => {
-  it('creates eight alarms, all notifying the ops topic and never the alert topic', () => {
+  it('creates nine alarms, all notifying the ops topic and never the alert topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
       (alarm) => (alarm as { Properties: { AlarmActions: unknown; OKActions: unknown } }).Properties,
     );
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(9);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: ids.opsTopic }]);
       expect(alarm.OKActions).toEqual([{ Ref: ids.opsTopic }]);
@@ -446,8 +446,9 @@ describe('alarms', () => {
 
   it('exposes every alarm on the construct', () => {
     const alarms = stack.monitor.alarms;
-    expect(alarms.all).toHaveLength(8);
-    expect(new Set(alarms.all).size).toBe(8);
+    expect(alarms.all).toHaveLength(9);
+    expect(new Set(alarms.all).size).toBe(9);
+    expect(alarms.all).toContain(alarms.instantAlertErrors);
     expect(alarms.all).toContain(alarms.sweeperNotInvoked);
     expect(alarms.all).toContain(alarms.tableThrottles);
   });
