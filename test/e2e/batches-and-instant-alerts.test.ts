@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanUp, startLocalMode, tempDir, type LocalModeProcess } from './support/local-process';
+import { cleanUp, readAlerts, startLocalMode, tempDir, type LocalModeProcess } from './support/local-process';
 
 let server: LocalModeProcess | undefined;
 let dataDir: string | undefined;
@@ -84,19 +84,7 @@ describe('local mode: beats in batches', () => {
 });
 
 describe('local mode: instant alerts from the table stream', () => {
-  const alertsOf = (deviceId: string) => {
-    let text = '';
-    try {
-      text = readFileSync(join(live().dataDir, 'alerts.jsonl'), 'utf8');
-    } catch {
-      return [];
-    }
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as { type: string; deviceId?: string; reason?: string; incidentId?: string })
-      .filter((alert) => alert.deviceId === deviceId);
-  };
+  const alertsOf = (deviceId: string) => readAlerts(live().dataDir).filter((alert) => alert.deviceId === deviceId);
   const waitFor = async (check: () => boolean, ms: number) => {
     const deadline = Date.now() + ms;
     while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));

@@ -183,3 +183,24 @@ export async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** One line of `<data dir>/alerts.jsonl`, parsed. */
+export interface AlertLine {
+  readonly type: string;
+  readonly deviceId?: string;
+  readonly [key: string]: unknown;
+}
+
+/** Every alert local mode has appended to `<data dir>/alerts.jsonl` so far (none before the first). */
+export function readAlerts(dataDir: string): AlertLine[] {
+  let text = '';
+  try {
+    text = readFileSync(join(dataDir, 'alerts.jsonl'), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as AlertLine);
+}
