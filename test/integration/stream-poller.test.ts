@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceStreamRecord } from '../../lambdas/adapters/dynamodb/stream-records';
@@ -67,6 +67,37 @@ describe('startStreamPoller', () => {
       expect(new Set(received.slice(3))).toEqual(new Set(burst));
     } finally {
       await poller.stop();
+    }
+  });
+});
+
+describe('ensureDeviceTable on a data directory from before streams', () => {
+  it('turns the stream on in place, with old and new images, and keeps the items', async () => {
+    // Prepare: a table as earlier versions created it, with no stream, holding a device
+    const dataDir = mkdtempSync(join(tmpdir(), 'hb-old-table-'));
+    const dynamo = await startDynamoDbLocal({ dbPath: dataDir });
+    const client = dynamo.client();
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: TABLE,
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'old-device' } } }));
+      // Act
+      const { streamArn } = await ensureDeviceTable(client, TABLE);
+      // Assess
+      const table = (await client.send(new DescribeTableCommand({ TableName: TABLE }))).Table;
+      expect(table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+      expect(streamArn).toBe(table?.LatestStreamArn);
+      expect((await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'old-device' } } }))).Item).toBeDefined();
+    } finally {
+      client.destroy();
+      await dynamo.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
