@@ -30,6 +30,7 @@ import {
 } from '../lambdas/adapters/dynamodb/history-schema';
 import { DEPLOYMENT, PROP_SETTING_KEYS, SETTINGS, STACK_ENV, settingProblem, settingSpec, type FunctionRole, type PropSettingKey, type SettingValue } from '../lambdas/core/settings-catalog';
 import { HeartbeatAlarms } from './heartbeat-alarms';
+import { HeartbeatDashboard } from './heartbeat-dashboard';
 import { HeartbeatApi } from './heartbeat-api';
 import { HeartbeatFunction } from './heartbeat-function';
 import { HeartbeatNotifier } from './heartbeat-notifier';
@@ -127,6 +128,8 @@ void PROPS_ARE_CATALOG_SETTINGS;
 export class HeartbeatMonitor extends Construct {
   /** One item per device, keyed by `pk`; items expire through the `ttl` attribute. */
   public readonly table: dynamodb.Table;
+  /** The CloudWatch dashboard: fleet counts, alerts, sweep duration, API and function health. */
+  public readonly dashboard: HeartbeatDashboard;
   /** The outage history: one item per outage (and per pause), kept `historyDays` after it ends. */
   public readonly historyTable: dynamodb.Table;
   /** The HTTP API (routes and default stage); undefined with `frontDoor: 'functionUrl'`. */
@@ -377,6 +380,17 @@ export class HeartbeatMonitor extends Construct {
       table: this.table,
       provisionedCapacity: settings.billing === 'provisioned',
       opsTopic: this.opsTopic,
+    });
+
+    this.dashboard = new HeartbeatDashboard(this, 'Dashboard', {
+      sweeperFunction: this.sweeperFunction,
+      functions: {
+        ingest: this.ingestFunction,
+        sweeper: this.sweeperFunction,
+        instantAlerts: this.instantAlertFunction,
+        management: this.managementFunction,
+      },
+      ...(this.api ? { api: this.api.api } : {}),
     });
 
     if (settings.webhookUrl !== null || settings.slackWebhookSecret !== null || settings.pagerDutySecret !== null) {

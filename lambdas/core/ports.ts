@@ -188,3 +188,9 @@ export interface IncidentStore {
   /** The device's pauses that ended at or after `since` or are still going (`to` null). */
   pausesSince(deviceId: string, since: number): Promise<{ readonly from: number; readonly to: number | null }[]>;
 }
+
+/** Where each sweep's figures go: CloudWatch metrics (EMF) on AWS; nowhere locally. */
+export interface SweepMetrics {
+  /** Records the figures of one finished sweep. Never throws for a metrics problem. */
+  record(report: import('./sweep').SweepReport): void;
+}

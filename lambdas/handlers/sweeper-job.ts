@@ -3,7 +3,7 @@
  * With `sweepEverySeconds` under 60 the invocation sweeps repeatedly through the minute (see
  * core/sweep-loop.ts); each sweep gets the invocation's remaining time as its budget.
  */
-import type { Clock } from '../core/ports';
+import type { Clock, SweepMetrics } from '../core/ports';
 import type { SweepReport, Sweeper } from '../core/sweep';
 import { DEPLOYMENT } from '../core/settings-catalog';
 import { sweepRepeatedly } from '../core/sweep-loop';
@@ -18,11 +18,20 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** The handler of the scheduled rule: sweeps every `sweepEverySeconds` for one schedule period, each within the remaining time. */
 export function createSweepJob(
   sweeper: Sweeper,
-  options: { readonly sweepEverySeconds: number; readonly clock: Clock },
+  options: {
+    readonly sweepEverySeconds: number;
+    readonly clock: Clock;
+    /** Where each sweep's figures go (EMF on AWS); none when absent. */
+    readonly metrics?: SweepMetrics;
+  },
 ): (event: unknown, context: SweepContext) => Promise<SweepReport[]> {
   return (_event, context) =>
     sweepRepeatedly({
-      sweep: () => sweeper.sweep({ remainingMs: context.getRemainingTimeInMillis() }),
+      sweep: async () => {
+        const report = await sweeper.sweep({ remainingMs: context.getRemainingTimeInMillis() });
+        options.metrics?.record(report);
+        return report;
+      },
       clock: options.clock,
       sleep,
       everyMs: options.sweepEverySeconds * 1000,
