@@ -136,6 +136,8 @@ export interface BundlesResult {
 /** Environment the handlers read at import (values shaped like the stack's), plus no SDK warning. */
 const IMPORT_ENV = {
   TABLE_NAME: 'bench-devices',
+  HISTORY_TABLE_NAME: 'bench-history',
+  API_URL: 'https://bench.execute-api.us-east-1.amazonaws.com/',
   SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-AbCdEf',
   ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:alerts',
   SWEEP_SEGMENTS: '4',
