@@ -21,11 +21,16 @@ export function deviceToken(secret: string, deviceId: string): string {
   return mac(secret, deviceId).toString('base64url');
 }
 
-/** Decodes a presented token to its 32 bytes, or null when it cannot be one (wrong alphabet or length). */
+/**
+ * Decodes a presented token to its 32 bytes, or null when it cannot be one (wrong alphabet or
+ * length, or not the canonical spelling). 43 characters carry 258 bits: the last character's two
+ * low bits are padding, so four spellings decode to the same bytes; only the one we mint is a token.
+ */
 function decodeToken(token: string): Buffer | null {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const bytes = Buffer.from(token, 'base64url');
-  return bytes.length === TOKEN_BYTES ? bytes : null;
+  if (bytes.length !== TOKEN_BYTES || bytes.toString('base64url') !== token) return null;
+  return bytes;
 }
 
 /**

@@ -24,6 +24,21 @@ describe('verifyDeviceToken', () => {
       expect(verifyDeviceToken(secrets, 'd1', token), token).toBe(false);
     }
   });
+  it('rejects the other spellings of a token that decode to the same bytes (the last character carries 2 padding bits)', () => {
+    // Prepare: every device id below gets a token, and each token's three look-alikes
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    for (const deviceId of ['d1', 'd2', 'sensor-42', 'gw:7']) {
+      const good = deviceToken('new-secret', deviceId);
+      const last = alphabet.indexOf(good.slice(-1));
+      const lookAlikes = [1, 2, 3].map((low) => `${good.slice(0, -1)}${alphabet[(last & ~3) | ((last + low) & 3)]}`);
+      for (const token of lookAlikes) {
+        // Act / Assess: same bytes once decoded, yet not the token this service mints
+        expect(Buffer.from(token, 'base64url').equals(Buffer.from(good, 'base64url'))).toBe(true);
+        expect(verifyDeviceToken(secrets, deviceId, token), token).toBe(false);
+      }
+      expect(verifyDeviceToken(secrets, deviceId, good)).toBe(true);
+    }
+  });
 });
 
 describe('bearerToken', () => {
