@@ -95,6 +95,18 @@ export interface CostOptions {
   readonly sweepDevicesPerSecond?: number;
   /** Alerts published per device per month (an outage is a device.down and a device.up). @default 2 */
   readonly alertsPerDevicePerMonth?: number;
+  /**
+   * Write units the outage history takes per outage: opening (the item, 1, and its two index
+   * copies, 2) and closing (the item, 1, and the index sort key `ek` moving, a delete and a put on
+   * each index, 4). A device without a group has no byGroup copy: 5. @default 8
+   */
+  readonly historyWriteUnitsPerOutage?: number;
+  /** Bytes of one incident item, stored three times (the table and its two indexes). @default 250 */
+  readonly incidentItemBytes?: number;
+  /** Days a closed outage stays in the history. @default SETTINGS.historyDays.default (settings catalog) */
+  readonly historyDays?: number;
+  /** Count the CloudWatch dashboard and the sweep's EMF metrics. @default true */
+  readonly includeMonitoring?: boolean;
   /** Count the signing secret (storage, and reads by each ingest container every 5 minutes). @default true */
   readonly includeSecrets?: boolean;
   /** Count CloudWatch Logs ingestion of Lambda platform lines and API access logs. @default true */
@@ -127,6 +139,10 @@ export const COST_DEFAULTS = {
   sweeperMemoryMb: DEPLOYMENT.memoryMb.sweeper,
   sweepDevicesPerSecond: 60_000,
   alertsPerDevicePerMonth: 2,
+  historyWriteUnitsPerOutage: 8,
+  incidentItemBytes: 250,
+  historyDays: SETTINGS.historyDays.default,
+  includeMonitoring: true,
   includeSecrets: true,
   includeLogs: true,
   frontDoor: SETTINGS.frontDoor.default,
@@ -137,7 +153,12 @@ export const COST_DEFAULTS = {
 } as const;
 
 /** Which part of the bill a line belongs to. */
-export type CostGroup = 'beat' | 'sweep' | 'alerts' | 'secrets' | 'logs';
+export type CostGroup = 'beat' | 'sweep' | 'alerts' | 'history' | 'monitoring' | 'secrets' | 'logs';
+
+/** Bytes of one EMF document of the sweep (eight metrics, their directive, the service dimension), as CloudWatch Logs bills it. */
+export const EMF_BYTES_PER_SWEEP = 620;
+/** Custom metrics the sweep emits: eight names under one dimension set (lambdas/adapters/emf-sweep-metrics.ts). */
+export const SWEEP_CUSTOM_METRICS = 8;
 
 export interface CostLine {
   readonly group: CostGroup;
@@ -179,7 +200,7 @@ function checkPositive(name: string, value: number): void {
 export function estimateMonthlyCost(input: CostOptions): CostEstimate {
   const { prices = AWS_PRICES, ...given } = input;
   const options = { ...COST_DEFAULTS, ...stripUndefined(given) } as Required<Omit<CostOptions, 'prices'>>;
-  for (const key of ['devices', 'intervalSeconds', 'ingestMemoryMb', 'ingestMsPerBeat', 'itemBytes', 'sweepEverySeconds', 'sweeperMemoryMb', 'sweepDevicesPerSecond', 'targetUtilizationPercent'] as const) {
+  for (const key of ['devices', 'intervalSeconds', 'ingestMemoryMb', 'ingestMsPerBeat', 'itemBytes', 'sweepEverySeconds', 'sweeperMemoryMb', 'sweepDevicesPerSecond', 'targetUtilizationPercent', 'historyWriteUnitsPerOutage', 'incidentItemBytes', 'historyDays'] as const) {
     checkPositive(key, options[key]);
   }
 
@@ -244,6 +265,19 @@ export function estimateMonthlyCost(input: CostOptions): CostEstimate {
   // out, stream reads by Lambda are free); each claims and settles with two writes.
   lines.push(line('alerts', 'Lambda requests (instant alerts, filtered stream)', prices.lambdaRequest, alertsPerMonth, 'invocations'));
   if (!provisioned) lines.push(line('alerts', 'DynamoDB writes (instant alerts: claim + settle)', prices.dynamoDbWriteRequestUnit, alertsPerMonth * 2, 'write units'));
+  // History: one record per outage, written where the outage's state already changes (never per beat).
+  const outagesPerMonth = alertsPerMonth / 2;
+  lines.push(
+    line('history', `DynamoDB history writes (${options.historyWriteUnitsPerOutage} per outage: open + close, with 2 indexes)`, prices.dynamoDbWriteRequestUnit, outagesPerMonth * options.historyWriteUnitsPerOutage, 'write units'),
+  );
+  // Kept historyDays after it ends (about that many days of outages stored at any time), three copies.
+  const storedGb = (outagesPerMonth * (options.historyDays / 30) * options.incidentItemBytes * 3) / 1e9;
+  lines.push(line('history', `DynamoDB history storage (${formatQuantity(options.historyDays)} days, table + 2 indexes)`, prices.dynamoDbStorageGbMonth, storedGb, 'GB-months'));
+  if (options.includeMonitoring) {
+    lines.push(line('monitoring', 'CloudWatch dashboard', prices.cloudWatchDashboardMonth, 1, 'dashboards'));
+    lines.push(line('monitoring', `CloudWatch custom metrics (${SWEEP_CUSTOM_METRICS} from the sweep, EMF)`, prices.cloudWatchCustomMetricMonth, SWEEP_CUSTOM_METRICS, 'metrics'));
+    lines.push(line('monitoring', `EMF metric documents in the sweeper's log (${EMF_BYTES_PER_SWEEP} B per sweep)`, prices.cloudWatchLogsIngestedGb, (sweepsPerMonth * (EMF_BYTES_PER_SWEEP + LOG_EVENT_OVERHEAD_BYTES)) / 1e9, 'GB'));
+  }
   if (options.includeSecrets) {
     // Each warm ingest container reads the secret every 5 minutes; containers ~ requests in flight (Little's law).
     const containers = Math.max(1, Math.ceil((requestsPerMonth / SECONDS_PER_MONTH) * (msPerRequest / 1000)));

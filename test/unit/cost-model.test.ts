@@ -80,8 +80,29 @@ describe('estimateMonthlyCost', () => {
     // Instant alerts: 2M consumer invocations ($0.40) and a claim and a settle write each ($2.50)
     expect(monthly(estimate, 'Lambda requests (instant alerts')).toBeCloseTo(0.4, 6);
     expect(monthly(estimate, 'DynamoDB writes (instant alerts')).toBeCloseTo(2.5, 6);
-    expect(estimate.totalMonthlyUsd).toBeCloseTo(80_807.47, 1);
+    // History: 1M outages (a down and an up each) x 8 write units ($5.00); 90 days of them, 3 copies of 250 B ($0.56)
+    expect(monthly(estimate, 'DynamoDB history writes')).toBeCloseTo(5.0, 6);
+    expect(monthly(estimate, 'DynamoDB history storage')).toBeCloseTo(0.5625, 6);
+    // Monitoring: the dashboard ($3), 8 custom metrics ($2.40), 43,800 EMF documents of 646 B ($0.014)
+    expect(monthly(estimate, 'CloudWatch dashboard')).toBeCloseTo(3.0, 6);
+    expect(monthly(estimate, 'CloudWatch custom metrics')).toBeCloseTo(2.4, 6);
+    expect(monthly(estimate, 'EMF metric documents')).toBeCloseTo(0.01415, 4);
+    expect(estimate.totalMonthlyUsd).toBeCloseTo(80_818.45, 1);
     expect(estimate.perDeviceMonthUsd).toBeCloseTo(0.0808, 4);
+  });
+
+  it('prices history per outage, never per beat, and leaves monitoring out when asked', () => {
+    // Act
+    const often = estimateMonthlyCost({ devices: 10_000, intervalSeconds: 10 });
+    const rarely = estimateMonthlyCost({ devices: 10_000, intervalSeconds: 600 });
+    const flappy = estimateMonthlyCost({ devices: 10_000, intervalSeconds: 600, alertsPerDevicePerMonth: 20 });
+    const bare = estimateMonthlyCost({ devices: 10_000, intervalSeconds: 600, includeMonitoring: false });
+
+    // Assess: 60 times the beats, the same history bill; ten times the outages, ten times the writes
+    expect(monthly(often, 'DynamoDB history writes')).toBeCloseTo(monthly(rarely, 'DynamoDB history writes'), 10);
+    expect(monthly(flappy, 'DynamoDB history writes')).toBeCloseTo(10 * monthly(rarely, 'DynamoDB history writes'), 10);
+    expect(bare.lines.some((l) => l.group === 'monitoring')).toBe(false);
+    expect(rarely.totalMonthlyUsd - bare.totalMonthlyUsd).toBeGreaterThan(5.4);
   });
 
   it('adds log ingestion and the signing secret when asked, at their per-beat size', () => {
@@ -129,7 +150,7 @@ describe('runCostCommand', () => {
     for (const component of ['HTTP API requests', 'Lambda requests (ingest)', 'DynamoDB writes', 'DynamoDB sweep reads', 'SNS publishes']) {
       expect(text).toContain(component);
     }
-    expect(text).toMatch(/total\s+\$80,807\.47\s+\$1\.84/);
+    expect(text).toMatch(/total\s+\$80,818\.45\s+\$1\.85/);
     expect(text).toContain('$1.84 per million beats');
   });
 
