@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { AlertsResult } from './measure/alerts';
 import type { BundlesResult } from './measure/bundles';
 import type { DeliveryResult } from './measure/delivery';
+import type { HistoryResult } from './measure/history';
 import type { DetectionResult } from './measure/detection';
 import type { BatchResult, CostResult, InstantResult } from './measure/speed';
 import type { HttpResult } from './measure/http';
@@ -31,6 +32,7 @@ export interface BenchRun {
   readonly scaleOut?: ScaleOutResult;
   readonly alerts?: AlertsResult;
   readonly delivery?: DeliveryResult;
+  readonly history?: HistoryResult;
   readonly bundles?: BundlesResult;
   readonly http?: HttpResult;
   readonly detection?: DetectionResult;
@@ -54,6 +56,7 @@ export function flatResults(run: BenchRun): Flat {
     'sweep.readUnitsPerDeviceRatioVsScanFloor': run.sweep ? round(run.sweep.readUnitsPerDeviceRatioVsScanFloor, 4) : null,
     'sweep.alertsPerSecond': run.alerts?.alertsPerSecond ?? null,
     'delivery.webhooksPerSecond': run.delivery?.webhooksPerSecond ?? null,
+    'history.readUnitsPerIncidentPage': run.history?.readUnitsPerIncidentPage ?? null,
     'bundles.maxKB': run.bundles?.maxKB ?? null,
     'bundles.importRatioVsBareClient': run.bundles ? round(run.bundles.importRatioVsBareClient, 4) : null,
     'detection.p99LateSeconds': run.detection?.p99LateSeconds ?? null,
@@ -85,6 +88,7 @@ export function flatResults(run: BenchRun): Flat {
     for (const [key, ratio] of Object.entries(run.bundles.importRatioByHandler)) flat[`bundles.importRatio.${key}`] = ratio;
   }
   if (run.delivery) put('delivery', run.delivery);
+  if (run.history) put('history', run.history);
   if (run.http) put('http', run.http);
   if (run.detection) put('detection', run.detection);
   if (run.batch) put('batch', run.batch);

@@ -18,6 +18,7 @@ import { measureAlerts, type AlertsResult } from './measure/alerts';
 import { measureBundles, type BundlesResult } from './measure/bundles';
 import { measureDelivery, type DeliveryResult } from './measure/delivery';
 import { measureDetection, type DetectionResult } from './measure/detection';
+import { measureHistory, type HistoryResult } from './measure/history';
 import { measureHttp, type HttpResult } from './measure/http';
 import { measureIngest, type IngestResult } from './measure/ingest';
 import { measureScaleOut, type ScaleOutResult } from './measure/scale-out';
@@ -31,7 +32,7 @@ import { localServerMissing } from './support/local-server';
 import { formatMs, progress } from './support/progress';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['bundles', 'ingest', 'sweep', 'alerts', 'delivery', 'http', 'detection', 'batch', 'instant', 'cost'] as const;
+const SECTIONS = ['bundles', 'ingest', 'sweep', 'alerts', 'delivery', 'history', 'http', 'detection', 'batch', 'instant', 'cost'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const log = progress('bench');
@@ -100,6 +101,7 @@ async function main(): Promise<number> {
     scaleOut?: ScaleOutResult;
     alerts?: AlertsResult;
     delivery?: DeliveryResult;
+    history?: HistoryResult;
     bundles?: BundlesResult;
     http?: HttpResult;
     detection?: DetectionResult;
@@ -133,6 +135,7 @@ async function main(): Promise<number> {
     }
     if (wanted('alerts')) results.alerts = await attempt('alerts', () => measureAlerts(ctx, fleets));
     if (wanted('delivery')) results.delivery = await attempt('delivery', () => measureDelivery(ctx));
+    if (wanted('history')) results.history = await attempt('history', () => measureHistory(ctx));
     const serverMissing = localServerMissing();
     for (const section of ['http', 'detection', 'batch', 'instant'] as const) {
       if (!wanted(section)) continue;
