@@ -71,6 +71,10 @@ export interface HeartbeatMonitorProps extends HeartbeatMonitorSettingProps {
   readonly stormThreshold?: SettingProp<'stormThreshold'>;
   /** A `device.still_down` reminder every N seconds while a device stays down; 0 off, else at least 300 (settings catalog: `repeatEverySeconds`, context `repeatEvery`). */
   readonly repeatEverySeconds?: SettingProp<'repeatEverySeconds'>;
+  /** Consecutive fail beats that open an outage, for devices that set none (settings catalog: `defaultFailThreshold`, context `failThreshold`). */
+  readonly defaultFailThreshold?: SettingProp<'defaultFailThreshold'>;
+  /** Seconds a recovered device stays up before its device.up, for devices that set none (settings catalog: `defaultRecoverAfterSeconds`, context `recoverAfter`). */
+  readonly defaultRecoverAfterSeconds?: SettingProp<'defaultRecoverAfterSeconds'>;
   /** Seconds between sweeps, 10 to 60 (settings catalog: `sweepEverySeconds`, context `sweepEvery`). */
   readonly sweepEverySeconds?: SettingProp<'sweepEverySeconds'>;
   /** How devices reach the service: `httpApi` or `functionUrl` (settings catalog: `frontDoor`). */
@@ -270,7 +274,8 @@ export class HeartbeatMonitor extends Construct {
       logRetention,
       environment: { ...settingsEnvironment('sweeper', settings), [STACK_ENV.alertTopicArn]: this.alertTopic.topicArn },
     });
-    this.sweeperFunction.bindTable(this.table, ['dynamodb:Scan', 'dynamodb:UpdateItem']);
+    // GetItem: the maintenance windows, one item read once per sweep.
+    this.sweeperFunction.bindTable(this.table, ['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem']);
     // The outbox records each announced outage (PutItem) and its recovery (UpdateItem) at settle.
     this.sweeperFunction.bindHistoryTable(this.historyTable, ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     this.alertTopic.grantPublish(this.sweeperFunction);
@@ -284,7 +289,8 @@ export class HeartbeatMonitor extends Construct {
       environment: { ...settingsEnvironment('instantAlerts', settings), [STACK_ENV.alertTopicArn]: this.alertTopic.topicArn },
     });
     // Claims and settles through the same compare-and-set writes as the sweep; never reads the table.
-    this.instantAlertFunction.bindTable(this.table, ['dynamodb:UpdateItem']);
+    // GetItem: the maintenance windows, read once per batch of stream records.
+    this.instantAlertFunction.bindTable(this.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     // Its outbox records the outages it announces and the recoveries it settles, as the sweeper's does.
     this.instantAlertFunction.bindHistoryTable(this.historyTable, ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     this.alertTopic.grantPublish(this.instantAlertFunction);

@@ -74,7 +74,7 @@ function nextActionAt(record: DeviceRecord | null, after: number, schedule: Swee
   // that can lapse it (the outbox's classifyForSweep makes the decision there).
   if (record.state === 'up' && record.downSince === null && record.deadline !== null && !record.paused) return sweepAfter(schedule, Math.max(record.deadline, after));
   const next = sweepAfter(schedule, after);
-  if (classifyForSweep(record, next, settings.repeatEverySeconds) !== 'none') return next;
+  if (classifyForSweep(record, next, settings) !== 'none') return next;
   // An open outage of a device that is back up may owe an alert later (rules wait before device.up): look at each sweep.
   if (record.downSince !== null && record.state === 'up') return next;
   // Up and on time: the first sweep after its deadline is the first that can lapse it.

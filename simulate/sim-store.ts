@@ -4,7 +4,7 @@
  * that record. Only what the sweep's outbox calls is here; the beat path applies `applyBeat` directly.
  * Keep these in step with the DynamoDB store: the integration tests prove that one, not this one.
  */
-import type { AlertLease, DeviceRecord } from '../lambdas/core/model';
+import { failRunReached, type AlertLease, type DeviceRecord } from '../lambdas/core/model';
 import type { ConditionalResult, DeviceStore, SettleOutcome } from '../lambdas/core/ports';
 
 const unused = (name: string) => () => {
@@ -16,11 +16,19 @@ export class SimDeviceStore implements DeviceStore {
   /** The record as stored now; the engine sets it after each beat. */
   record: DeviceRecord | null = null;
 
-  async markDown(_deviceId: string, now: number, lease: AlertLease): Promise<ConditionalResult> {
+  async markDown(_deviceId: string, now: number, lease: AlertLease, downSince?: number): Promise<ConditionalResult> {
     const r = this.record;
-    if (r === null || r.state !== 'up' || r.deadline === null || !(r.deadline < now) || r.paused || r.downSince !== null) return null;
-    // A timeout's outage starts at the deadline.
-    this.record = { ...r, state: 'down', downSince: r.deadline, downReason: 'timeout', downAlerted: false, remindersSent: 0, lease, recoveredAt: null, unsettledFailAt: null };
+    if (r === null || r.state !== 'up' || r.deadline === null || !(r.deadline < now) || r.paused || r.downSince !== null || failRunReached(r)) return null;
+    // A timeout's outage starts at the deadline (or the later one an ended maintenance window set).
+    this.record = { ...r, state: 'down', downSince: downSince ?? r.deadline, downReason: 'timeout', downAlerted: false, remindersSent: 0, lease, recoveredAt: null };
+    return this.record;
+  }
+
+  async claimFailRun(_deviceId: string, failingSince: number, now: number, lease: AlertLease): Promise<ConditionalResult> {
+    const r = this.record;
+    if (r === null || r.downSince !== null || r.failingSince !== failingSince || !failRunReached(r) || r.paused || (r.lease !== null && !(r.lease.until < now))) return null;
+    // A run of fails is an outage from its first fail.
+    this.record = { ...r, state: 'down', downSince: failingSince, downReason: 'fail', downAlerted: false, remindersSent: 0, lease, recoveredAt: null };
     return this.record;
   }
 
@@ -29,14 +37,14 @@ export class SimDeviceStore implements DeviceStore {
     if (r === null || r.downSince !== downSince || r.state !== 'up' || r.deadline === null || !(r.deadline < now) || r.paused) return null;
     if (r.lease !== null && !(r.lease.until < now)) return null;
     // The recovery was never announced: the outage goes on.
-    this.record = { ...r, state: 'down', lease, recoveredAt: null, unsettledFailAt: null };
+    this.record = { ...r, state: 'down', lease, recoveredAt: null };
     return this.record;
   }
 
   async claimAlerts(_deviceId: string, downSince: number, now: number, lease: AlertLease): Promise<ConditionalResult> {
     const r = this.record;
     if (r === null || r.downSince !== downSince || r.paused || (r.lease !== null && !(r.lease.until < now))) return null;
-    this.record = { ...r, lease, unsettledFailAt: null };
+    this.record = { ...r, lease };
     return this.record;
   }
 
@@ -49,12 +57,9 @@ export class SimDeviceStore implements DeviceStore {
     const r = this.record;
     if (r === null || r.lease?.owner !== owner || r.downSince !== downSince) return 'lease-lost';
     if (outcome.closed) {
-      if (r.unsettledFailAt === null) {
-        this.record = { ...r, downSince: null, downReason: null, downAlerted: false, remindersSent: 0, lease: null };
-        return 'closed';
-      }
-      this.record = { ...r, downSince: r.unsettledFailAt, downReason: 'fail', downAlerted: false, remindersSent: 0, unsettledFailAt: null, lease: null };
-      return 'reopened';
+      // A run of fails that reached its threshold meanwhile reads as down again: the next pass records it.
+      this.record = { ...r, downSince: null, downReason: null, downAlerted: false, remindersSent: 0, lease: null };
+      return failRunReached(r) ? 'reopened' : 'closed';
     }
     this.record = { ...r, downAlerted: r.downAlerted || outcome.downAlerted, remindersSent: outcome.remindersSent ?? r.remindersSent, lease: null };
     return 'recorded';

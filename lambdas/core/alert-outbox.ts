@@ -24,15 +24,20 @@ import {
 } from './alerts';
 import { isCanary } from './canary';
 import { Semaphore } from './concurrency';
-import type { AlertLease, DeviceRecord, MonitorSettings } from './model';
-import type { AlertPublisher, Clock, DeviceStore, Logger, SettleOutcome } from './ports';
+import { MaintenanceCalendar } from './maintenance';
+import { failRunReached, recoverAfterOf, type AlertLease, type DeviceRecord, type MonitorSettings } from './model';
+import type { AlertPublisher, Clock, DeviceStore, Logger, MaintenanceStore, SettleOutcome } from './ports';
 
 /**
- * What the outbox must do for one device it was handed: `lapse` (an up device past its deadline opens
- * an outage), `relapse` (a device whose recovery was never announced is past its deadline again: the
- * outage goes on), `announce` (an open outage owes its down or its up), or nothing.
+ * What the outbox must do for one device it was handed: `lapse` (silent past its deadline: record a
+ * timeout outage), `open` (a run of fails reached its threshold: record the fail outage),
+ * `relapse` (recovered, but silent again before its `device.up` was due: the same outage goes on),
+ * `announce` (an open outage owes an alert), or `none`.
  */
-export type OutboxTask = 'lapse' | 'relapse' | 'announce' | 'none';
+export type OutboxTask = 'lapse' | 'open' | 'relapse' | 'announce' | 'none';
+
+/** The deployment's alert rules the outbox applies; absent ones are off (0). */
+export type AlertRuleSettings = Partial<Pick<MonitorSettings, 'repeatEverySeconds' | 'defaultRecoverAfterSeconds'>>;
 
 /**
  * The number of the reminder an announced outage owes at `now`, or null: reminder n falls due
@@ -45,33 +50,57 @@ export function reminderDue(device: DeviceRecord, now: number, repeatEverySecond
   return reminder > device.remindersSent ? reminder : null;
 }
 
-/** Decides, from one record read at `now`, what the outbox does with it. */
-export function classifyForSweep(device: DeviceRecord, now: number, repeatEverySeconds = 0): OutboxTask {
+/**
+ * Whether the `device.up` of an open outage is due at `now` (the recoverAfter rule): the device is
+ * up after an `ok` beat, and has stayed up for its recoverAfter since then. A `fail` or a relapse
+ * clears `recoveredAt`, so the wait starts again at the next `ok` beat.
+ */
+export function recoveryDue(device: DeviceRecord, now: number, rules: AlertRuleSettings = {}): boolean {
+  if (device.downSince === null || device.state !== 'up' || device.recoveredAt === null) return false;
+  const waitMs = recoverAfterOf(device, { defaultRecoverAfterSeconds: rules.defaultRecoverAfterSeconds ?? 0 }) * 1000;
+  return device.recoveredAt + waitMs <= now;
+}
+
+/**
+ * Decides, from one record read at `now`, what the outbox does with it. `calendar`: the maintenance
+ * windows, loaded once by the caller. A device in an active window raises nothing but the recovery
+ * of an outage announced before; once its windows ended, its deadline is `calendar.effectiveDeadline`.
+ */
+export function classifyForSweep(device: DeviceRecord, now: number, rules: AlertRuleSettings = {}, calendar: MaintenanceCalendar = MaintenanceCalendar.EMPTY): OutboxTask {
   if (device.paused) return 'none';
   if (isCanary(device.deviceId)) return 'none'; // the doctor's canary goes silent after each check by design
   // Another sweeper is publishing this device's alerts; it settles them or its lease runs out.
   if (device.lease !== null && device.lease.until > now) return 'none';
-  if (device.downSince !== null) {
-    // Recovered, but silent past the new deadline before anyone announced the recovery: one outage.
-    if (device.state === 'up' && device.deadline !== null && device.deadline < now) return 'relapse';
-    // An open outage whose down, or whose recovery, has not been announced yet, or that owes a reminder.
-    return device.state === 'up' || !device.downAlerted || reminderDue(device, now, repeatEverySeconds) !== null ? 'announce' : 'none';
+  const quiet = calendar.inMaintenance(device, now);
+  const deadline = calendar.effectiveDeadline(device, now);
+  if (device.downSince === null) {
+    if (quiet) return 'none';
+    if (failRunReached(device)) return 'open';
+    if (device.state === 'up' && deadline !== null && deadline < now) return 'lapse';
+    return 'none';
   }
-  if (device.state === 'up' && device.deadline !== null && device.deadline < now) return 'lapse';
+  if (quiet) return device.downAlerted && recoveryDue(device, now, rules) ? 'announce' : 'none';
+  // Recovered, but silent past the new deadline before the recovery was announced (a late sweep, or
+  // recoverAfter not yet over): the outage goes on, and its device.up waits for a new recovery.
+  if (device.state === 'up' && deadline !== null && deadline < now) return 'relapse';
+  // An open outage whose down, or whose recovery, has not been announced yet, or that owes a reminder.
+  if (!device.downAlerted || recoveryDue(device, now, rules) || reminderDue(device, now, rules.repeatEverySeconds ?? 0) !== null) return 'announce';
   return 'none';
 }
 
-/** The alerts an open outage still owes. */
+/** The alerts an open outage still owes (in an active maintenance window: only the recovery of an outage announced before it). */
 export function dueAlerts(
   device: DeviceRecord,
   now: number,
-  repeatEverySeconds = 0,
+  rules: AlertRuleSettings = {},
+  calendar: MaintenanceCalendar = MaintenanceCalendar.EMPTY,
 ): { down: DeviceDownAlert | null; up: DeviceUpAlert | null; reminder: DeviceStillDownAlert | null } {
   if (device.downSince === null) return { down: null, up: null, reminder: null };
-  const reminder = reminderDue(device, now, repeatEverySeconds);
+  const quiet = calendar.inMaintenance(device, now);
+  const reminder = quiet ? null : reminderDue(device, now, rules.repeatEverySeconds ?? 0);
   return {
-    down: device.downAlerted ? null : deviceDownAlert(device, now),
-    up: device.state === 'up' ? deviceUpAlert(device, now) : null,
+    down: device.downAlerted || quiet ? null : deviceDownAlert(device, now),
+    up: recoveryDue(device, now, rules) && (device.downAlerted || !quiet) ? deviceUpAlert(device, now) : null,
     reminder: reminder === null ? null : deviceStillDownAlert(device, now, reminder),
   };
 }
@@ -139,7 +168,7 @@ export function aggregateStorms(
 export interface ClaimReport {
   /** The claimed records as written (fresh copies: alerts are built from these, never from the input). */
   readonly claimed: readonly DeviceRecord[];
-  /** Devices this claim turned down (timeouts). */
+  /** Devices this claim turned down (timeouts; a reached run of fails is down from its beat on). */
   readonly wentDown: number;
   /** Claims that failed with an error (not a lost race): skipped, retried by a later caller. */
   readonly writeFailures: number;
@@ -166,6 +195,8 @@ export interface AlertOutboxDeps {
   readonly logger: Logger;
   /** Where announced outages and their recoveries are recorded (at settle); no history when absent. */
   readonly history?: OutageHistory;
+  /** Maintenance windows; none when absent. */
+  readonly maintenance?: MaintenanceStore;
 }
 
 /** Claims, publishes and settles device alerts; shared by the sweep and any other reader of device records. */
@@ -188,26 +219,45 @@ export class AlertOutbox {
     return { until, owner };
   }
 
-  /** Claims every device of `devices` that owes an alert, then publishes and settles them. */
+  /**
+   * The maintenance windows, read once for a whole sweep or batch. If they cannot be read, alerting
+   * goes on without them: a page too many beats a missed outage.
+   */
+  async calendar(): Promise<MaintenanceCalendar> {
+    if (this.deps.maintenance === undefined) return MaintenanceCalendar.EMPTY;
+    try {
+      return new MaintenanceCalendar(await this.deps.maintenance.listWindows());
+    } catch (error) {
+      this.deps.logger.error('maintenance windows not read; alerting as if there were none', { error: error instanceof Error ? error.message : String(error) });
+      return MaintenanceCalendar.EMPTY;
+    }
+  }
+
+  /** Claims every device of `devices` that owes an alert, then publishes and settles them (the windows read once). */
   async process(devices: readonly DeviceRecord[], lease: AlertLease): Promise<ClaimReport & DeliveryReport> {
-    const claim = await this.claim(devices, lease);
-    const delivery = await this.deliver(claim.claimed, lease);
+    const calendar = await this.calendar();
+    const claim = await this.claim(devices, lease, calendar);
+    const delivery = await this.deliver(claim.claimed, lease, calendar);
     return { ...claim, ...delivery, writeFailures: claim.writeFailures + delivery.writeFailures };
   }
 
   /** Step 1: takes the lease of each device that owes an alert, turning overdue ones down. */
-  async claim(devices: readonly DeviceRecord[], lease: AlertLease): Promise<ClaimReport> {
+  async claim(devices: readonly DeviceRecord[], lease: AlertLease, calendar: MaintenanceCalendar = MaintenanceCalendar.EMPTY): Promise<ClaimReport> {
     const { store, clock } = this.deps;
     const claimed: DeviceRecord[] = [];
     let wentDown = 0;
     const now = clock.now();
     const failures = await this.forEach(devices, 'claim', async (device) => {
-      const task = classifyForSweep(device, now, this.deps.settings.repeatEverySeconds);
-      if (task === 'lapse') {
-        // CAS: still up, unpaused, no outage, deadline passed. Loses to a beat that landed since the read.
-        const down = await store.markDown(device.deviceId, clock.now(), lease);
+      const task = classifyForSweep(device, now, this.deps.settings, calendar);
+      if (task === 'lapse' || task === 'open') {
+        // lapse, CAS: still up, unpaused, no outage, no reached run of fails, deadline passed. Loses to a beat that landed since the read.
+        // open, CAS: no outage, unpaused, the same run of fails, still reached. Loses to an ok beat, or another sweeper.
+        const down =
+          task === 'lapse'
+            ? await store.markDown(device.deviceId, clock.now(), lease, calendar.effectiveDeadline(device, now) ?? undefined)
+            : await store.claimFailRun(device.deviceId, device.failingSince as number, clock.now(), lease);
         if (down === null) return;
-        wentDown++;
+        if (task === 'lapse') wentDown++; // a reached run of fails was counted as down already
         claimed.push(down);
       } else if (task === 'relapse') {
         // CAS: same outage, still up, past the deadline, unpaused, no live lease. Loses to a beat.
@@ -223,12 +273,12 @@ export class AlertOutbox {
   }
 
   /** Steps 2 to 4: publishes what the claimed devices owe, then settles each and gives its lease back. */
-  async deliver(claimed: readonly DeviceRecord[], lease: AlertLease): Promise<DeliveryReport> {
+  async deliver(claimed: readonly DeviceRecord[], lease: AlertLease, calendar: MaintenanceCalendar = MaintenanceCalendar.EMPTY): Promise<DeliveryReport> {
     if (claimed.length === 0) return { alertsPublished: 0, publishFailures: 0, writeFailures: 0, settled: new Map(), historyFailures: 0 };
-    const { downAnnounced, upAnnounced, reminded, alerts, failures } = await this.publishDue(claimed, this.deps.clock.now());
+    const { downAnnounced, upAnnounced, reminded, alerts, failures } = await this.publishDue(claimed, this.deps.clock.now(), calendar);
     const settled = new Map<string, SettleOutcome>();
     const writeFailures = await this.forEach(claimed, 'settle', async (device) => {
-      // CAS: the lease is still ours and the outage the same; a close also requires that no fail landed since the claim.
+      // CAS: the lease is still ours and the outage the same.
       const outcome = await this.deps.store.settleAlerts(device.deviceId, device.downSince as number, lease.owner, {
         downAlerted: device.downAlerted || downAnnounced.has(device.deviceId),
         closed: upAnnounced.has(device.deviceId),
@@ -263,12 +313,12 @@ export class AlertOutbox {
   }
 
   /** Publishes downs (aggregated into storms) first, then the recoveries whose down is out, then reminders. */
-  private async publishDue(claimed: readonly DeviceRecord[], now: number) {
+  private async publishDue(claimed: readonly DeviceRecord[], now: number, calendar: MaintenanceCalendar) {
     const downs: DeviceDownAlert[] = [];
     const ups = new Map<string, DeviceUpAlert>();
     const reminders: DeviceStillDownAlert[] = [];
     for (const device of claimed) {
-      const due = dueAlerts(device, now, this.deps.settings.repeatEverySeconds);
+      const due = dueAlerts(device, now, this.deps.settings, calendar);
       if (due.down) downs.push(due.down);
       if (due.up) ups.set(device.deviceId, due.up);
       if (due.reminder) reminders.push(due.reminder);

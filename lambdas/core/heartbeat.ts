@@ -28,20 +28,33 @@ export function planBeat(deviceId: string, body: BeatBody, receivedAt: number, s
     ...(body.grace !== undefined ? { graceSeconds: body.grace } : {}),
     ...(body.message !== undefined ? { message: body.message } : {}),
     ...(body.meta !== undefined ? { meta: body.meta } : {}),
+    ...(body.next !== undefined ? { nextSeconds: body.next } : {}),
+    ...(body.failThreshold !== undefined ? { failThreshold: body.failThreshold } : {}),
+    ...(body.recoverAfter !== undefined ? { recoverAfterSeconds: body.recoverAfter } : {}),
     defaultIntervalSeconds: settings.defaultIntervalSeconds,
     defaultGraceSeconds: settings.defaultGraceSeconds,
+    defaultFailThreshold: settings.defaultFailThreshold,
     expiresAtSeconds: Math.floor(receivedAt / 1000) + settings.retentionDays * 86_400,
   };
 }
 
-/** The record after a beat, from the record before it (null: never seen). */
+/**
+ * The record after a beat, from the record before it (null: never seen). The rules it decides:
+ * - deadline: `lastSeen + (next ?? interval) + grace` (`next` counts for this one beat only);
+ * - failThreshold: a `fail` counts down `failsLeft`, starting from the threshold in force at the
+ *   first fail of a run (the beat's, else the device's, else the deployment's); at 0 the device is
+ *   down (`state`), and the alert outbox records the outage from `failingSince` (see
+ *   alert-outbox.ts, `classifyForSweep`). An `ok` beat ends the run;
+ * - recovery: an `ok` beat on a down device sets `recoveredAt` (a `fail` clears it: the device must
+ *   be up and healthy); whether the `device.up` is due is `recoveryDue` in alert-outbox.ts.
+ */
 export function applyBeat(previous: DeviceRecord | null, beat: BeatWrite): DeviceRecord {
   const now = beat.receivedAt;
   // A beat older than the last one recorded (beats raced) only counts: time never runs backwards.
   if (previous !== null && previous.lastSeen !== null && previous.lastSeen > now) return { ...previous, beats: previous.beats + 1 };
   const intervalSeconds = beat.intervalSeconds ?? previous?.intervalSeconds ?? beat.defaultIntervalSeconds;
   const explicitGraceSeconds = beat.graceSeconds ?? previous?.explicitGraceSeconds ?? beat.defaultGraceSeconds;
-  const spanSeconds = intervalSeconds + (explicitGraceSeconds ?? intervalSeconds);
+  const waitSeconds = (beat.nextSeconds ?? intervalSeconds) + (explicitGraceSeconds ?? intervalSeconds);
   const base = {
     deviceId: beat.deviceId,
     paused: previous?.paused ?? false,
@@ -50,33 +63,32 @@ export function applyBeat(previous: DeviceRecord | null, beat: BeatWrite): Devic
     explicitGraceSeconds,
     lastSeen: now,
     firstSeen: previous?.firstSeen ?? now,
-    deadline: now + spanSeconds * 1000,
+    deadline: now + waitSeconds * 1000,
+    // The outage, if any, is the one recorded: a beat never records or ends one (the outbox does).
+    downSince: previous?.downSince ?? null,
+    downReason: previous?.downReason ?? null,
     downAlerted: previous?.downAlerted ?? false,
     beats: (previous?.beats ?? 0) + 1,
     message: beat.message ?? previous?.message ?? null,
     meta: beat.meta ?? previous?.meta ?? null,
     lease: previous?.lease ?? null,
+    failThreshold: beat.failThreshold ?? previous?.failThreshold ?? null,
+    recoverAfterSeconds: beat.recoverAfterSeconds ?? previous?.recoverAfterSeconds ?? null,
     // Reminders count for the open outage; a beat never opens a new one while one is open.
     remindersSent: previous?.downSince != null ? previous.remindersSent : 0,
   };
   if (beat.healthy) {
-    return {
-      ...base,
-      state: 'up',
-      downSince: previous?.downSince ?? null,
-      downReason: previous?.downReason ?? null,
-      recoveredAt: previous?.recoveredAt ?? now,
-      unsettledFailAt: previous?.unsettledFailAt ?? null,
-    };
+    return { ...base, state: 'up', recoveredAt: previous?.recoveredAt ?? now, failsLeft: null, failingSince: null };
   }
-  // A fail opens an outage unless one is open already (more fails while down raise nothing).
+  const failsLeft = (previous?.failsLeft ?? beat.failThreshold ?? previous?.failThreshold ?? beat.defaultFailThreshold) - 1;
+  const reached = failsLeft <= 0;
   return {
     ...base,
-    state: 'down',
-    downSince: previous?.downSince ?? now,
-    downReason: previous?.downReason ?? 'fail',
+    // Below the threshold a failing device is alive: up, or still down if it was.
+    state: reached || previous?.state === 'down' ? 'down' : 'up',
     recoveredAt: null,
-    unsettledFailAt: previous?.unsettledFailAt ?? now,
+    failsLeft,
+    failingSince: previous?.failingSince ?? now,
   };
 }
 

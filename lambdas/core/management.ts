@@ -1,7 +1,7 @@
 /**
  * What operators do to the fleet: look at devices, register, pause, resume, re-time and forget them.
  */
-import { graceSeconds, statusOf, type DeviceRecord, type DeviceStatus, type MonitorSettings } from './model';
+import { failThresholdOf, graceSeconds, recoverAfterOf, statusOf, type DeviceRecord, type DeviceStatus, type MonitorSettings } from './model';
 import { incidentView, MAX_INCIDENT_PAGE, type IncidentView, type OutageHistory, type UptimeView } from './history';
 import type { Clock, DeviceQuery, DeviceStore, FleetSummary } from './ports';
 import type { DevicePatchBody } from './validation';
@@ -19,11 +19,16 @@ export interface DeviceView {
   readonly beats: number;
   readonly message: string | null;
   readonly meta: Record<string, unknown> | null;
+  /** The failThreshold in force: the device's own, else the deployment's. */
+  readonly failThreshold: number;
+  /** The recoverAfter (seconds) in force: the device's own, else the deployment's. */
+  readonly recoverAfter: number;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function deviceView(device: DeviceRecord): DeviceView {
+/** A device as the API shows it; `settings` supply the alert rules a device did not set itself. */
+export function deviceView(device: DeviceRecord, settings: Pick<MonitorSettings, 'defaultFailThreshold' | 'defaultRecoverAfterSeconds'>): DeviceView {
   return {
     deviceId: device.deviceId,
     status: statusOf(device),
@@ -32,11 +37,13 @@ export function deviceView(device: DeviceRecord): DeviceView {
     grace: graceSeconds(device),
     lastSeen: iso(device.lastSeen),
     deadline: iso(device.deadline),
-    // Only a device that is down now shows when its outage began.
-    downSince: device.state === 'down' ? iso(device.downSince) : null,
+    // Only a device that is down now shows when its outage began (a reached run of fails: its first fail).
+    downSince: device.state === 'down' ? iso(device.downSince ?? device.failingSince) : null,
     beats: device.beats,
     message: device.message,
     meta: device.meta,
+    failThreshold: failThresholdOf(device, settings),
+    recoverAfter: recoverAfterOf(device, settings),
   };
 }
 
@@ -56,7 +63,10 @@ export function newDevice(deviceId: string, settings: MonitorSettings): DeviceRe
     downReason: null,
     downAlerted: false,
     recoveredAt: null,
-    unsettledFailAt: null,
+    failsLeft: null,
+    failingSince: null,
+    failThreshold: null,
+    recoverAfterSeconds: null,
     beats: 0,
     message: null,
     meta: null,
@@ -68,7 +78,8 @@ export function newDevice(deviceId: string, settings: MonitorSettings): DeviceRe
 /**
  * The record after an operator's change at `now`. Resuming starts a new deadline from `now`, and
  * forgets an outage that was never announced: nothing that happened while paused is announced. An
- * outage announced before the pause stays open, so its recovery is still announced.
+ * outage announced before the pause stays open, so its recovery is still announced. A new
+ * failThreshold counts from the device's next run of fails; a run going on keeps its count.
  */
 export function applyPatch(previous: DeviceRecord, patch: DevicePatchBody, now: number, settings: MonitorSettings): DeviceRecord {
   const intervalSeconds = patch.interval ?? previous.intervalSeconds;
@@ -90,17 +101,21 @@ export function applyPatch(previous: DeviceRecord, patch: DevicePatchBody, now: 
     group: patch.group === undefined ? previous.group : patch.group,
     paused,
     deadline,
+    failThreshold: patch.failThreshold === undefined ? previous.failThreshold : patch.failThreshold,
+    recoverAfterSeconds: patch.recoverAfter === undefined ? previous.recoverAfterSeconds : patch.recoverAfter,
   };
   // A sweep that still holds the lease may be publishing this outage's down right now: keep it then.
   const leaseLive = previous.lease !== null && previous.lease.until > now;
-  if (resumed && previous.downSince !== null && !previous.downAlerted && !leaseLive) {
+  const unannounced = (previous.downSince !== null && !previous.downAlerted) || (previous.downSince === null && previous.failsLeft !== null);
+  if (resumed && unannounced && !leaseLive) {
     return {
       ...next,
       state: previous.lastSeen === null ? 'new' : 'up',
       downSince: null,
       downReason: null,
       recoveredAt: null,
-      unsettledFailAt: null,
+      failsLeft: null,
+      failingSince: null,
     };
   }
   return next;
@@ -154,8 +169,8 @@ export class FleetManager {
   async get(deviceId: string): Promise<DeviceDetailView | null> {
     const device = await this.deps.store.getDevice(deviceId);
     if (!device) return null;
-    if (!this.deps.history) return deviceView(device);
-    return { ...deviceView(device), uptime: await this.deps.history.uptime(device, this.deps.clock.now()) };
+    if (!this.deps.history) return deviceView(device, this.deps.settings);
+    return { ...deviceView(device, this.deps.settings), uptime: await this.deps.history.uptime(device, this.deps.clock.now()) };
   }
 
   /** A device's outages, newest first; null when the device is unknown (or there is no history). */
@@ -181,7 +196,7 @@ export class FleetManager {
 
   async list(query: DeviceQuery): Promise<{ devices: DeviceView[]; cursor: string | null }> {
     const page = await this.deps.store.listDevices(query);
-    return { devices: page.devices.map(deviceView), cursor: page.cursor };
+    return { devices: page.devices.map((device) => deviceView(device, this.deps.settings)), cursor: page.cursor };
   }
 
   /** Registers (created: true) or changes a device. */
@@ -200,7 +215,7 @@ export class FleetManager {
     );
     // Paused time counts for no uptime: the history keeps when each pause began and ended.
     if (this.deps.history && result.device.paused !== wasPaused) await this.deps.history.pauseChanged(deviceId, result.device.paused, now);
-    return { device: deviceView(result.device), created: result.created };
+    return { device: deviceView(result.device, settings), created: result.created };
   }
 
   async delete(deviceId: string): Promise<boolean> {

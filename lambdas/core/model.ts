@@ -42,13 +42,16 @@ export interface DeviceRecord {
   readonly downReason: DownReason | null;
   /** The `device.down` alert of the open outage has been published. */
   readonly downAlerted: boolean;
-  /** Receive time of the first `ok` beat since the device last went down (the recovery time). */
+  /** Receive time of the first `ok` beat since the device last went down or reported a `fail` (the recovery time). */
   readonly recoveredAt: number | null;
-  /**
-   * Receive time of the first `fail` beat since a sweep last claimed this device's alerts. A fail
-   * that lands while a sweep announces the recovery opens a new outage from here (see alert-outbox.ts).
-   */
-  readonly unsettledFailAt: number | null;
+  /** `fail` beats still needed to open an outage in the current run of fails (0 or less: reached); `null` when no run is going on. */
+  readonly failsLeft: number | null;
+  /** Receive time of the first `fail` of the current run of fails; a run that reaches the threshold is an outage from here. */
+  readonly failingSince: number | null;
+  /** Consecutive `fail` beats that open an outage, set for this device; `null`: the deployment's default. */
+  readonly failThreshold: number | null;
+  /** Seconds a recovered device must stay up before its `device.up`, set for this device; `null`: the deployment's default. */
+  readonly recoverAfterSeconds: number | null;
   /** `device.still_down` reminders published for the open outage (0 when none, or no outage). */
   readonly remindersSent: number;
   readonly beats: number;
@@ -62,12 +65,27 @@ export function graceSeconds(device: Pick<DeviceRecord, 'intervalSeconds' | 'exp
   return device.explicitGraceSeconds ?? device.intervalSeconds;
 }
 
+/** The failThreshold in force for a device: its own, else the deployment's. */
+export function failThresholdOf(device: Pick<DeviceRecord, 'failThreshold'>, settings: Pick<MonitorSettings, 'defaultFailThreshold'>): number {
+  return device.failThreshold ?? settings.defaultFailThreshold;
+}
+
+/** The recoverAfter (seconds) in force for a device: its own, else the deployment's. */
+export function recoverAfterOf(device: Pick<DeviceRecord, 'recoverAfterSeconds'>, settings: Pick<MonitorSettings, 'defaultRecoverAfterSeconds'>): number {
+  return device.recoverAfterSeconds ?? settings.defaultRecoverAfterSeconds;
+}
+
+/** True when the current run of `fail` beats has reached the threshold: the device is down because it said so. */
+export function failRunReached(device: Pick<DeviceRecord, 'failsLeft'>): boolean {
+  return device.failsLeft !== null && device.failsLeft <= 0;
+}
+
 /**
  * Whether the store may reclaim this record once the retention period passes: never while an outage
  * is open (its recovery must still be announced) nor before the first beat (a registered device).
  */
-export function expiresByRetention(device: Pick<DeviceRecord, 'lastSeen' | 'downSince'>): boolean {
-  return device.lastSeen !== null && device.downSince === null;
+export function expiresByRetention(device: Pick<DeviceRecord, 'lastSeen' | 'downSince' | 'failsLeft'>): boolean {
+  return device.lastSeen !== null && device.downSince === null && !failRunReached(device);
 }
 
 /** The status a user sees. */
@@ -91,6 +109,13 @@ export const LIMITS = {
   maxBodyBytes: 4096,
   maxMessageChars: 256,
   maxMetaBytes: 1024,
+  minFailThreshold: SETTINGS.defaultFailThreshold.min,
+  maxFailThreshold: SETTINGS.defaultFailThreshold.max,
+  minRecoverAfterSeconds: SETTINGS.defaultRecoverAfterSeconds.min,
+  maxRecoverAfterSeconds: SETTINGS.defaultRecoverAfterSeconds.max,
+  /** `next` on a beat: one longer wait, up to a week (a sleepy device, a planned reboot). */
+  minNextSeconds: 5,
+  maxNextSeconds: 604_800,
 } as const;
 
 /**

@@ -22,6 +22,14 @@ export interface BeatWrite {
   readonly graceSeconds?: number;
   readonly message?: string;
   readonly meta?: Record<string, unknown>;
+  /** This one time, the deadline is `next` (seconds) plus grace after the beat, not interval plus grace. */
+  readonly nextSeconds?: number;
+  /** The device's failThreshold from now on (stored; counts from the next run of fails if one is going on). */
+  readonly failThreshold?: number;
+  /** The device's recoverAfter from now on. */
+  readonly recoverAfterSeconds?: number;
+  /** The threshold a run of fails starts with when the device has none of its own. */
+  readonly defaultFailThreshold: number;
   /** Used when the record has no interval (first beat). */
   readonly defaultIntervalSeconds: number;
   /** Used when the record has no explicit grace and the beat sets none; `null`: follows the interval. */
@@ -65,28 +73,36 @@ export interface DeviceStore {
 
   /**
    * Turns an `up` device `down` (timeout) and takes the alert lease, only if at write time it is
-   * still up, not paused, has no open outage, and its deadline is before `now`.
+   * still up, not paused, has no open outage, and its deadline is before `now`. The outage starts at
+   * the deadline, or at `downSince` when given (a later deadline set by an ended maintenance window).
    */
-  markDown(deviceId: string, now: number, lease: AlertLease): Promise<ConditionalResult>;
+  markDown(deviceId: string, now: number, lease: AlertLease, downSince?: number): Promise<ConditionalResult>;
+
+  /**
+   * Records the outage of a run of fails that reached its threshold (it starts at `failingSince`,
+   * reason `fail`) and takes the alert lease, only if at write time no outage is recorded, the device
+   * is not paused, no live lease holds it, and the same run of fails is still reached.
+   */
+  claimFailRun(deviceId: string, failingSince: number, now: number, lease: AlertLease): Promise<ConditionalResult>;
 
   /**
    * Turns `down` again a device whose recovery from the outage at `downSince` was never announced and
-   * which is silent past its deadline, and takes the alert lease: the outage goes on (the recovery is
-   * forgotten). Only if at write time it is still so, unpaused, and no live lease holds it.
+   * which is silent past its deadline (a late sweep, or its recoverAfter not over yet), and takes the
+   * alert lease: the outage goes on (the recovery is forgotten, no new `device.down`). Only if at
+   * write time it is still so, unpaused, and no live lease holds it.
    */
   markDownAgain(deviceId: string, downSince: number, now: number, lease: AlertLease): Promise<ConditionalResult>;
 
   /**
    * Takes the alert lease of a device whose open outage started at `downSince`, unless another live
-   * lease holds it or it is paused. Forgets `unsettledFailAt`: from here on it marks fails that land
-   * while this lease is held.
+   * lease holds it or it is paused.
    */
   claimAlerts(deviceId: string, downSince: number, now: number, lease: AlertLease): Promise<ConditionalResult>;
 
   /**
    * After publishing: records what was delivered and gives the lease back (only while `owner` holds it).
-   * `closed`: the `device.up` went out, so the outage ends; if a `fail` landed meanwhile, a new
-   * outage opens at that fail instead. `downAlerted`: the `device.down` went out.
+   * `closed`: the `device.up` went out, so the outage ends (`reopened` when a run of fails reached
+   * its threshold meanwhile: that is the next outage, left for the next pass to record). `downAlerted`: the `device.down` went out.
    */
   settleAlerts(
     deviceId: string,
@@ -119,6 +135,16 @@ export interface DeviceStore {
 
   /** Reads the fleet summary with one read; null before the first sweep. */
   readSummary(): Promise<FleetSummary | null>;
+}
+
+/** Where maintenance windows are kept (one small item: a sweep reads them all with one read). */
+export interface MaintenanceStore {
+  /** Every window kept: those not yet ended, and those ended recently enough to still set deadlines. */
+  listWindows(): Promise<import('./maintenance').MaintenanceWindow[]>;
+  /** Adds a window and forgets the windows in `forget` (ended long ago), in one write. */
+  addWindow(window: import('./maintenance').MaintenanceWindow, forget: readonly string[]): Promise<void>;
+  /** Ends a window at `now` (a window not yet begun is removed); false when it is unknown or has ended. */
+  endWindow(windowId: string, now: number): Promise<boolean>;
 }
 
 /** Where alerts go: SNS on AWS, the console and a file locally. */

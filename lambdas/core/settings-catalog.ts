@@ -232,6 +232,20 @@ export const SETTINGS = {
     lambda: { env: 'HISTORY_DAYS', setOn: ['sweeper', 'instantAlerts', 'management'] },
     local: { flag: '--history-days', env: 'HEARTBEAT_HISTORY_DAYS' },
   },
+  defaultFailThreshold: {
+    kind: 'integer', min: 1, max: 100, default: 1, unit: 'n',
+    doc: 'consecutive fail beats that open an outage, for a device that never stated its failThreshold; an ok beat resets the count',
+    core: true, prop: true, context: 'failThreshold',
+    lambda: { env: 'DEFAULT_FAIL_THRESHOLD', setOn: ['ingest', 'sweeper', 'instantAlerts', 'management'] },
+    local: { flag: '--fail-threshold', env: 'HEARTBEAT_FAIL_THRESHOLD' },
+  },
+  defaultRecoverAfterSeconds: {
+    kind: 'integer', min: 0, max: 86_400, default: 0, unit: 'seconds',
+    doc: 'seconds a recovered device must stay up before its device.up, for a device that never stated its recoverAfter; going down before continues the same outage',
+    core: true, prop: true, context: 'recoverAfter',
+    lambda: { env: 'DEFAULT_RECOVER_AFTER_SECONDS', setOn: ['sweeper', 'instantAlerts', 'management'] },
+    local: { flag: '--recover-after', env: 'HEARTBEAT_RECOVER_AFTER' },
+  },
 
 
   // --- AWS only -------------------------------------------------------------------------------

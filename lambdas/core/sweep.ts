@@ -101,6 +101,8 @@ export class Sweeper {
     const stopAt = startedAt + budget.remainingMs - this.marginMs;
     const lease = AlertOutbox.lease(startedAt + budget.remainingMs, this.deps.newLeaseOwner?.());
     const counts: Counts = { new: 0, up: 0, down: 0, paused: 0 };
+    // Maintenance windows: one read for the whole sweep, never one per device.
+    const calendar = await this.outbox.calendar();
     const totals = { devicesRead: 0, wentDown: 0, alertsPublished: 0, publishFailures: 0, writeFailures: 0, scanFailures: 0 };
     let stoppedEarly = false;
 
@@ -111,7 +113,7 @@ export class Sweeper {
       const batch = pending;
       pending = [];
       flushing = flushing.then(async () => {
-        const delivered = await this.outbox.deliver(batch, lease);
+        const delivered = await this.outbox.deliver(batch, lease, calendar);
         totals.alertsPublished += delivered.alertsPublished;
         totals.publishFailures += delivered.publishFailures;
         totals.writeFailures += delivered.writeFailures;
@@ -138,7 +140,7 @@ export class Sweeper {
             totals.devicesRead++;
             if (!isCanary(device.deviceId)) counts[statusOf(device)]++; // the doctor's canary is not part of the fleet
           }
-          const claim = await this.outbox.claim(page.value, lease);
+          const claim = await this.outbox.claim(page.value, lease, calendar);
           totals.wentDown += claim.wentDown;
           totals.writeFailures += claim.writeFailures;
           counts.up -= claim.wentDown;

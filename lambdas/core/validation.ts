@@ -27,14 +27,19 @@ export const BEAT_BODY = {
   status: { kind: 'enum', values: ['ok', 'fail'] },
   message: { kind: 'string', maxChars: LIMITS.maxMessageChars },
   meta: { kind: 'object', maxJsonBytes: LIMITS.maxMetaBytes },
+  next: { kind: 'integer', min: LIMITS.minNextSeconds, max: LIMITS.maxNextSeconds },
+  failThreshold: { kind: 'integer', min: LIMITS.minFailThreshold, max: LIMITS.maxFailThreshold },
+  recoverAfter: { kind: 'integer', min: LIMITS.minRecoverAfterSeconds, max: LIMITS.maxRecoverAfterSeconds },
 } as const satisfies Schema;
 
-/** Body of `PUT /v1/devices/{deviceId}`. `grace: null` makes the grace follow the interval again; `group: null` removes it. */
+/** Body of `PUT /v1/devices/{deviceId}`. `grace: null` makes the grace follow the interval again; `group: null` removes it; `failThreshold` and `recoverAfter` null go back to the defaults. */
 export const DEVICE_PATCH_BODY = {
   interval: { kind: 'integer', min: LIMITS.minIntervalSeconds, max: LIMITS.maxIntervalSeconds },
   grace: { kind: 'integer', min: LIMITS.minGraceSeconds, max: LIMITS.maxGraceSeconds, nullable: true },
   group: { kind: 'pattern', pattern: LIMITS.groupPattern, describe: '1-64 characters of A-Z a-z 0-9 . _ : -', nullable: true },
   paused: { kind: 'boolean' },
+  failThreshold: { kind: 'integer', min: LIMITS.minFailThreshold, max: LIMITS.maxFailThreshold, nullable: true },
+  recoverAfter: { kind: 'integer', min: LIMITS.minRecoverAfterSeconds, max: LIMITS.maxRecoverAfterSeconds, nullable: true },
 } as const satisfies Schema;
 
 export interface BeatBody {
@@ -43,6 +48,10 @@ export interface BeatBody {
   status?: 'ok' | 'fail';
   message?: string;
   meta?: Record<string, unknown>;
+  /** This one time, the next beat comes this many seconds later instead of the interval. */
+  next?: number;
+  failThreshold?: number;
+  recoverAfter?: number;
 }
 
 export interface DevicePatchBody {
@@ -50,6 +59,10 @@ export interface DevicePatchBody {
   grace?: number | null;
   group?: string | null;
   paused?: boolean;
+  /** `null`: back to the deployment's default. */
+  failThreshold?: number | null;
+  /** `null`: back to the deployment's default. */
+  recoverAfter?: number | null;
 }
 
 export function isValidDeviceId(value: unknown): value is string {

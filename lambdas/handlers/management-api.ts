@@ -2,6 +2,7 @@
  * Operator routes: list, read, register or change, forget devices; and the public health summary.
  * Authorization is injected: IAM has already checked the caller on AWS; locally an admin token is compared.
  */
+import { validateWindowRequest, WINDOW_ID_PATTERN, type MaintenancePlanner } from '../core/maintenance';
 import type { FleetManager } from '../core/management';
 import { LIMITS } from '../core/model';
 import { InvalidCursorError, type DeviceQuery, type Logger } from '../core/ports';
@@ -28,6 +29,8 @@ export type AdminAuthorizer = (event: HttpEvent) => boolean;
 
 export interface ManagementApiDeps {
   readonly manager: FleetManager;
+  /** Maintenance windows (`/v1/maintenance`); those routes answer 404 without it. */
+  readonly maintenance?: MaintenancePlanner;
   readonly authorize: AdminAuthorizer;
   readonly logger: Logger;
 }
@@ -73,6 +76,26 @@ function parseQuery(event: HttpEvent): { ok: true; query: DeviceQuery } | { ok: 
   };
 }
 
+/** `/v1/maintenance` and `/v1/maintenance/{windowId}`: plan, list and end maintenance windows. */
+async function maintenanceRoute(planner: MaintenancePlanner, event: HttpEvent, path: string, verb: string): Promise<HttpResult> {
+  if (path === '/v1/maintenance') {
+    if (verb === 'GET') return jsonResponse(200, { windows: await planner.list() });
+    if (verb !== 'POST') return methodNotAllowed('GET, POST');
+    const bytes = bodyBytes(event);
+    if (bytes.length > LIMITS.maxBodyBytes) return payloadTooLarge('The body', LIMITS.maxBodyBytes);
+    const body = readJsonBody(event, bytes, 'Send the body as "Content-Type: application/json" in UTF-8.');
+    if (!body.ok) return body.result;
+    const request = validateWindowRequest(body.value);
+    if (!request.ok) return errorResponse(400, 'invalid_body', request.message);
+    const added = await planner.add(request.value);
+    return added.ok ? jsonResponse(201, added.value) : errorResponse(400, 'invalid_body', added.message);
+  }
+  if (verb !== 'DELETE') return methodNotAllowed('DELETE');
+  const windowId = event.pathParameters?.windowId ?? decodeURIComponentSafe(path.slice('/v1/maintenance/'.length));
+  if (windowId === undefined || !WINDOW_ID_PATTERN.test(windowId)) return notFound('No such maintenance window; list them with GET /v1/maintenance.');
+  return (await planner.end(windowId)) ? emptyResponse(204) : notFound(`No maintenance window "${windowId}" that has not ended.`);
+}
+
 /** The body of a PUT: the fields to change, or the answer refusing them (413, 415 or 400). */
 function parsePatch(event: HttpEvent): { ok: true; patch: DevicePatchBody } | { ok: false; result: HttpResult } {
   const bytes = bodyBytes(event);
@@ -101,12 +124,14 @@ export function createManagementApi(deps: ManagementApiDeps): HttpHandler {
     if (history !== null) return deps.authorize(event) ? answerHistory(event, history, manager) : unauthorized();
     const isCollection = path === '/v1/devices';
     const isItem = path.startsWith('/v1/devices/');
-    if (!isCollection && !isItem) return notFound(NO_SUCH_ROUTE);
+    const isMaintenance = deps.maintenance !== undefined && (path === '/v1/maintenance' || path.startsWith('/v1/maintenance/'));
+    if (!isCollection && !isItem && !isMaintenance) return notFound(NO_SUCH_ROUTE);
     if (!deps.authorize(event)) {
       return errorResponse(401, 'unauthorized', 'Management routes need the admin credential (a device token is not one).', {
         'www-authenticate': 'Bearer',
       });
     }
+    if (isMaintenance && deps.maintenance !== undefined) return maintenanceRoute(deps.maintenance, event, path, verb);
 
     if (isCollection) {
       if (verb !== 'GET') return methodNotAllowed('GET');

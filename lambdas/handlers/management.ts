@@ -2,6 +2,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbDeviceStore } from '../adapters/dynamodb/device-store';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb/incident-store';
+import { DynamoDbMaintenanceStore } from '../adapters/dynamodb/maintenance-store';
+import { MaintenancePlanner } from '../core/maintenance';
 import { jsonLogger } from '../adapters/json-logger';
 import { systemClock } from '../adapters/system-clock';
 import { OutageHistory } from '../core/history';
@@ -11,7 +13,8 @@ import { lambdaSettings, requireEnv, sweepEverySeconds } from './lambda-config';
 import { createManagementApi, trustIamAuthorizer } from './management-api';
 
 const client = new DynamoDBClient({});
-const store = new DynamoDbDeviceStore({ client, tableName: requireEnv(process.env, STACK_ENV.tableName) });
+const tableName = requireEnv(process.env, STACK_ENV.tableName);
+const store = new DynamoDbDeviceStore({ client, tableName });
 const settings = lambdaSettings(process.env);
 const history = new OutageHistory({
   store: new DynamoDbIncidentStore({ client, tableName: requireEnv(process.env, STACK_ENV.historyTableName) }),
@@ -26,6 +29,7 @@ export const handler = createManagementApi({
     sweepEverySeconds: sweepEverySeconds(process.env),
     history,
   }),
+  maintenance: new MaintenancePlanner({ store: new DynamoDbMaintenanceStore({ client, tableName }), clock: systemClock }),
   authorize: trustIamAuthorizer,
   logger: jsonLogger(),
 });

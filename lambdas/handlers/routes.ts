@@ -51,6 +51,9 @@ export const ROUTES: readonly RouteSpec[] = [
   // History: Queries on the history table (lambdas/handlers/history-api.ts), never a scan.
   { method: 'GET', path: '/v1/devices/{deviceId}/incidents', handler: 'management', auth: 'admin' },
   { method: 'GET', path: '/v1/incidents', handler: 'management', auth: 'admin' },
+  { method: 'POST', path: '/v1/maintenance', handler: 'management', auth: 'admin' },
+  { method: 'GET', path: '/v1/maintenance', handler: 'management', auth: 'admin' },
+  { method: 'DELETE', path: '/v1/maintenance/{windowId}', handler: 'management', auth: 'admin' },
   {
     method: 'GET',
     path: '/v1/health',

@@ -5,6 +5,7 @@
  */
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDbDeviceStore } from '../adapters/dynamodb/device-store';
+import { DynamoDbMaintenanceStore } from '../adapters/dynamodb/maintenance-store';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { fetchHttpSender } from '../adapters/delivery/fetch-http-sender';
 import { DynamoDbFleetIncidents } from '../adapters/dynamodb/fleet-incidents';
@@ -21,7 +22,8 @@ import { AlertOutbox } from '../core/alert-outbox';
 import { HeartbeatRecorder } from '../core/heartbeat';
 import { FleetManager } from '../core/management';
 import type { MonitorSettings } from '../core/model';
-import type { Clock, DeviceStore, Logger, SigningSecretSource } from '../core/ports';
+import { MaintenancePlanner } from '../core/maintenance';
+import type { Clock, DeviceStore, Logger, MaintenanceStore, SigningSecretSource } from '../core/ports';
 import { Sweeper } from '../core/sweep';
 import type { SigningSecrets } from '../core/tokens';
 import { createIngestApi } from '../handlers/ingest-api';
@@ -127,9 +129,11 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     await ensureHistoryTable(client, LOCAL_HISTORY_TABLE_NAME);
     const history = new OutageHistory({ store: new DynamoDbIncidentStore({ client, tableName: LOCAL_HISTORY_TABLE_NAME }), historyDays: settings.monitor.historyDays });
 
+    const maintenance = new DynamoDbMaintenanceStore({ client, tableName: LOCAL_TABLE_NAME });
+
     const monitor = settings.monitor;
     http.serve(
-      localHandlers({ store, secrets, clock, monitor, logger, adminToken, minBeatSpacingSeconds: settings.minBeatSpacingSeconds, sweepEverySeconds: settings.sweepSeconds, history }),
+      localHandlers({ store, maintenance, secrets, clock, monitor, logger, adminToken, minBeatSpacingSeconds: settings.minBeatSpacingSeconds, sweepEverySeconds: settings.sweepSeconds, history }),
     );
 
     const delivery = startLocalDelivery({
@@ -146,7 +150,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     const sink = new LocalAlertSink({ file: layout.alerts, print });
     const publisher = delivery ? delivery.wrap(sink) : sink;
     const sweeper = new Sweeper(
-      { store, publisher, clock, settings: monitor, logger },
+      { store, maintenance, publisher, clock, settings: monitor, logger },
       // One segment: a local fleet is small, and DynamoDB Local shares our two cores.
       { segments: 1, writeConcurrency: 8 },
     );
@@ -156,7 +160,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     // Instant alerts: the table's stream, read as Lambda's event source mapping reads it on AWS.
     const streams = new DynamoDBStreamsClient(localClientConfig(dynamo.endpoint));
     teardown.add('DynamoDB Streams client', () => streams.destroy());
-    const instantAlerts = createInstantAlertJob({ outbox: new AlertOutbox({ store, publisher, clock, settings: monitor, logger, history }, { writeConcurrency: 8 }), clock, logger });
+    const instantAlerts = createInstantAlertJob({ outbox: new AlertOutbox({ store, maintenance, publisher, clock, settings: monitor, logger, history }, { writeConcurrency: 8 }), clock, logger });
     const poller = await startStreamPoller({ client: streams, streamArn, handle: (records) => instantAlerts(records, INSTANT_ALERT_BUDGET_MS), logger });
     teardown.add('stream poller', () => poller.stop());
     // Undo runs last-in first-out: after the timer, close HTTP (letting requests in flight finish)
@@ -180,6 +184,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
 /** What the local handlers are built from: the adapters `startLocalService` makes, or a test's. */
 export interface LocalHandlerDeps {
   readonly store: DeviceStore;
+  /** Where maintenance windows are kept; without it the maintenance routes answer 404. */
+  readonly maintenance?: MaintenanceStore;
   readonly secrets: SigningSecretSource;
   readonly clock: Clock;
   readonly monitor: MonitorSettings;
@@ -206,6 +212,7 @@ export function localHandlers(deps: LocalHandlerDeps): LocalHandlers {
     }),
     management: createManagementApi({
       manager: new FleetManager({ store, clock, settings: monitor, sweepEverySeconds: deps.sweepEverySeconds, ...(deps.history ? { history: deps.history } : {}) }),
+      ...(deps.maintenance ? { maintenance: new MaintenancePlanner({ store: deps.maintenance, clock }) } : {}),
       authorize: adminTokenAuthorizer(deps.adminToken),
       logger,
     }),

@@ -86,6 +86,14 @@ async function twoOutages(api: LocalApi, deviceId: string): Promise<void> {
   await api.history.recovered({ ...down, state: 'up', recoveredAt: now - 3_000_000 }, now - 3_000_000);
   await api.history.announced({ ...down, downSince: now - 60_000, downReason: 'fail' });
 }
+const WINDOWS = 'GET /v1/maintenance';
+const PLAN = 'POST /v1/maintenance';
+const END = 'DELETE /v1/maintenance/{windowId}';
+const soon = (minutes: number) => (api: LocalApi) => new Date(api.clock.now() + minutes * 60_000).toISOString();
+const plan = (api: LocalApi, body: Record<string, unknown>) =>
+  send(api, { method: 'POST', path: '/v1/maintenance', headers: { ...api.adminAuth(), ...JSON_TYPE }, body: JSON.stringify(body) });
+/** The id of the window the END case plans first. */
+let plannedWindowId = '';
 const BAD_ID = 'bad id!';
 
 const CASES: readonly ApiCase[] = [
@@ -300,6 +308,78 @@ const CASES: readonly ApiCase[] = [
   { operation: INCIDENTS, title: 'a since that is not a time', expect: { status: 400, code: 'invalid_query' }, request: (api) => ({ path: '/v1/incidents', query: { since: 'yesterday' }, headers: api.adminAuth() }) },
   { operation: INCIDENTS, title: 'no admin token', expect: { status: 401, code: 'unauthorized' }, request: () => ({ path: '/v1/incidents' }) },
   { operation: INCIDENTS, title: 'the database fails', on: 'broken', expect: { status: 500, code: 'internal_error' }, request: (api) => ({ path: '/v1/incidents', headers: api.adminAuth() }) },
+  // GET /v1/maintenance
+  {
+    operation: WINDOWS,
+    title: 'two windows, by device list and by group',
+    expect: { status: 200 },
+    before: async (api) => {
+      await plan(api, { deviceIds: ['doc-mw-1', 'doc-mw-2'], from: soon(0)(api), until: soon(60)(api), reason: 'firmware 2.0' });
+      await plan(api, { group: 'plant-a', from: soon(30)(api), until: soon(90)(api) });
+    },
+    request: (api) => ({ path: '/v1/maintenance', headers: api.adminAuth() }),
+  },
+  { operation: WINDOWS, title: 'no admin token', expect: { status: 401, code: 'unauthorized' }, request: () => ({ path: '/v1/maintenance' }) },
+  { operation: WINDOWS, title: 'the database fails', on: 'broken', expect: { status: 500, code: 'internal_error' }, request: (api) => ({ path: '/v1/maintenance', headers: api.adminAuth() }) },
+
+  // POST /v1/maintenance
+  {
+    operation: PLAN,
+    title: 'a window for a group',
+    expect: { status: 201 },
+    request: (api) => ({ path: '/v1/maintenance', headers: { ...api.adminAuth(), ...JSON_TYPE }, body: JSON.stringify({ group: 'plant-b', from: soon(0)(api), until: soon(120)(api), reason: 'rollout' }) }),
+  },
+  {
+    operation: PLAN,
+    title: 'until more than 30 days after from',
+    expect: { status: 400, code: 'invalid_body' },
+    request: (api) => ({ path: '/v1/maintenance', headers: { ...api.adminAuth(), ...JSON_TYPE }, body: JSON.stringify({ deviceIds: ['doc-mw-3'], from: soon(0)(api), until: soon(31 * 24 * 60)(api) }) }),
+  },
+  { operation: PLAN, title: 'no admin token', expect: { status: 401, code: 'unauthorized' }, request: () => ({ path: '/v1/maintenance', ...json({ group: 'plant-a' }) }) },
+  {
+    operation: PLAN,
+    title: 'a body over 4096 bytes',
+    expect: { status: 413, code: 'payload_too_large' },
+    request: (api) => ({ path: '/v1/maintenance', headers: { ...api.adminAuth(), ...JSON_TYPE }, body: ' '.repeat(4097) }),
+  },
+  {
+    operation: PLAN,
+    title: 'a form body',
+    expect: { status: 415, code: 'unsupported_media_type' },
+    request: (api) => ({ path: '/v1/maintenance', headers: { ...api.adminAuth(), 'content-type': 'application/x-www-form-urlencoded' }, body: 'group=plant-a' }),
+  },
+  {
+    operation: PLAN,
+    title: 'the database fails',
+    on: 'broken',
+    expect: { status: 500, code: 'internal_error' },
+    request: (api) => ({ path: '/v1/maintenance', headers: { ...api.adminAuth(), ...JSON_TYPE }, body: JSON.stringify({ group: 'plant-a', from: soon(0)(api), until: soon(60)(api) }) }),
+  },
+
+  // DELETE /v1/maintenance/{windowId}
+  {
+    operation: END,
+    title: 'ending a window under way',
+    expect: { status: 204 },
+    before: async (api) => {
+      plannedWindowId = (JSON.parse((await plan(api, { deviceIds: ['doc-mw-4'], from: soon(0)(api), until: soon(60)(api) })).text) as { windowId: string }).windowId;
+    },
+    request: (api) => ({ path: `/v1/maintenance/${plannedWindowId}`, headers: api.adminAuth() }),
+  },
+  { operation: END, title: 'no admin token', expect: { status: 401, code: 'unauthorized' }, request: () => ({ path: '/v1/maintenance/00000000-0000-4000-8000-000000000000' }) },
+  {
+    operation: END,
+    title: 'an unknown window',
+    expect: { status: 404, code: 'not_found' },
+    request: (api) => ({ path: '/v1/maintenance/00000000-0000-4000-8000-000000000000', headers: api.adminAuth() }),
+  },
+  {
+    operation: END,
+    title: 'the database fails',
+    on: 'broken',
+    expect: { status: 500, code: 'internal_error' },
+    request: (api) => ({ path: '/v1/maintenance/00000000-0000-4000-8000-000000000000', headers: api.adminAuth() }),
+  },
 
   // GET /v1/health
   { operation: HEALTH, title: 'after a sweep', expect: { status: 200 }, before: (api) => api.sweep(), request: () => ({ path: '/v1/health' }) },

@@ -162,7 +162,7 @@ describe('instant alerts', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } });
   });
 
-  it('maps the stream to the consumer with filter criteria that only the opening and the recovering beat match', () => {
+  it('maps the stream to the consumer with filter criteria that only the beat reaching the failThreshold and the recovering beats match', () => {
     // Act
     const { stack, template } = buildHeartbeatStack();
     // Assess
@@ -182,8 +182,7 @@ describe('instant alerts', () => {
       {
         eventName: ['INSERT', 'MODIFY'],
         dynamodb: {
-          NewImage: { st: { S: ['down'] }, rs: { S: ['fail'] }, p: { BOOL: [{ exists: false }] } },
-          OldImage: { rs: { S: [{ exists: false }] } },
+          NewImage: { fl: { N: ['0'] }, ds: { N: [{ exists: false }] }, p: { BOOL: [{ exists: false }] } },
         },
       },
       {
@@ -193,12 +192,19 @@ describe('instant alerts', () => {
           OldImage: { st: { S: ['down'] } },
         },
       },
+      {
+        eventName: ['MODIFY'],
+        dynamodb: {
+          NewImage: { st: { S: ['up'] }, fl: { N: [{ exists: false }] }, ds: { N: [{ exists: true }] }, p: { BOOL: [{ exists: false }] } },
+          OldImage: { fl: { N: [{ exists: true }] } },
+        },
+      },
     ]);
     // The mapping is created only once the role may read the stream.
     expect(mapping.DependsOn?.some((id) => id.includes('InstantAlertsStreamRead'))).toBe(true);
   });
 
-  it('grants the consumer the stream reads on its stream, UpdateItem on the table, publish on the alert topic and its own logs, nothing else; an alarm watches its errors', () => {
+  it('grants the consumer the stream reads on its stream, GetItem (the maintenance windows) and UpdateItem on the table, publish on the alert topic and its own logs, nothing else; an alarm watches its errors', () => {
     // Act
     const { stack, template } = buildHeartbeatStack();
     // Assess
@@ -206,7 +212,7 @@ describe('instant alerts', () => {
     const statements = roleStatements(template, roleIdOf(m.instantAlertFunction));
     const byActions = Object.fromEntries(statements.map((s) => [actionsOf([s]).join(','), s.Resource]));
     expect(byActions).toEqual({
-      'dynamodb:UpdateItem': { 'Fn::GetAtt': [logicalId(m.table), 'Arn'] },
+      'dynamodb:GetItem,dynamodb:UpdateItem': { 'Fn::GetAtt': [logicalId(m.table), 'Arn'] },
       // The outbox records the outages it announces and settles (test/infra/history.test.ts).
       'dynamodb:PutItem,dynamodb:UpdateItem': { 'Fn::GetAtt': [logicalId(m.historyTable), 'Arn'] },
       'sns:Publish': { Ref: logicalId(m.alertTopic) },

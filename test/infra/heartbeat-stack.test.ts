@@ -208,6 +208,7 @@ describe('Lambda functions', () => {
           SIGNING_SECRET_ARN: { Ref: ids.secret },
           DEFAULT_INTERVAL_SECONDS: '60',
           RETENTION_DAYS: '30',
+          DEFAULT_FAIL_THRESHOLD: '1',
         }),
       },
       ReservedConcurrentExecutions: 100,
@@ -231,6 +232,8 @@ describe('Lambda functions', () => {
           RETENTION_DAYS: '30',
           HISTORY_TABLE_NAME: Match.anyValue(),
           HISTORY_DAYS: '90',
+          DEFAULT_FAIL_THRESHOLD: '1',
+          DEFAULT_RECOVER_AFTER_SECONDS: '0',
         }),
       },
       ReservedConcurrentExecutions: 2,
@@ -249,6 +252,8 @@ describe('Lambda functions', () => {
           SWEEP_EVERY_SECONDS: '15',
           HISTORY_TABLE_NAME: Match.anyValue(),
           HISTORY_DAYS: '90',
+          DEFAULT_FAIL_THRESHOLD: '1',
+          DEFAULT_RECOVER_AFTER_SECONDS: '0',
         }),
       },
       ReservedConcurrentExecutions: Match.absent(),
@@ -286,10 +291,10 @@ describe('IAM least privilege', () => {
     expect(secret.map((s) => s.Resource)).toEqual([{ Ref: ids.secret }]);
   });
 
-  it('grants the sweeper Scan and UpdateItem on the table and Publish on the alert topic only', () => {
+  it('grants the sweeper GetItem (the maintenance windows), Scan and UpdateItem on the table and Publish on the alert topic only', () => {
     // Its history grants (PutItem, UpdateItem on the history table) are test/infra/history.test.ts's.
     const statements = roleStatements(template, ids.sweeperRole).filter((s) => !JSON.stringify(s.Resource).includes('History'));
-    expect(actionsOf(statements)).toEqual(['dynamodb:Scan', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish']);
+    expect(actionsOf(statements)).toEqual(['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish']);
     const publish = statements.filter((s) => asList(s.Action).includes('sns:Publish'));
     expect(publish.map((s) => s.Resource)).toEqual([{ Ref: ids.alertTopic }]);
   });

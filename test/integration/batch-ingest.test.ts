@@ -70,7 +70,7 @@ describe('batch ingest handler', () => {
     expect(results[6]).toMatchObject({ deviceId: 'gw-good-2', status: 'down' });
     const store = table.store();
     expect(await store.getDevice('gw-good-1')).toMatchObject({ intervalSeconds: 30, beats: 1 });
-    expect(await store.getDevice('gw-good-2')).toMatchObject({ state: 'down', downReason: 'fail', message: 'overheated', beats: 1 });
+    expect(await store.getDevice('gw-good-2')).toMatchObject({ state: 'down', failsLeft: 0, message: 'overheated', beats: 1 });
     for (const rejected of ['gw-bad-token', 'gw-bad-body', 'gw-unknown-field', 'throttled-1']) expect(await store.getDevice(rejected)).toBeNull();
   });
 

@@ -32,6 +32,28 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
     for (const u of used) expect(u).toEqual({ op: 'recordBeat', write: 1, read: 0 });
   });
 
+  it('costs one write unit and no read unit for every combination of next, failThreshold, recoverAfter, interval, grace and status', async () => {
+    // Prepare: every subset of the optional fields, each as an ok and a fail beat, on a device with a history.
+    const used: { op: string; write: number; read: number }[] = [];
+    const store = table.store({ onCapacity: (op, units) => used.push({ op, ...units }) });
+    const optional: BeatBody = { next: 3600, failThreshold: 3, recoverAfter: 300, interval: 30, grace: 10 };
+    const keys = Object.keys(optional) as (keyof BeatBody)[];
+    let t = Date.parse('2026-11-25T10:00:00.000Z');
+    let beats = 0;
+    // Act
+    for (let mask = 0; mask < 2 ** keys.length; mask++) {
+      const body: BeatBody = Object.fromEntries(keys.filter((_, i) => mask & (2 ** i)).map((key) => [key, optional[key]]));
+      for (const status of ['ok', 'fail', 'fail'] as const) {
+        t += 1000;
+        await store.recordBeat(planBeat(`combo-${mask % 4}`, { ...body, status }, t, { ...DEFAULT_SETTINGS, defaultFailThreshold: 2 }));
+        beats++;
+      }
+    }
+    // Assess
+    expect(used).toHaveLength(beats);
+    for (const u of used) expect(u).toEqual({ op: 'recordBeat', write: 1, read: 0 });
+  });
+
   it('returns the previous record, so a recovery is known without a read', async () => {
     const store = table.store();
     const t0 = Date.parse('2026-11-25T10:00:00.000Z');
@@ -39,8 +61,8 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
     await store.recordBeat(planBeat('prev-1', { status: 'fail' }, t0 + 1000, DEFAULT_SETTINGS));
     const previous = await store.recordBeat(planBeat('prev-1', {}, t0 + 2000, DEFAULT_SETTINGS));
     expect(previous?.state).toBe('down');
-    expect(previous?.downReason).toBe('fail');
-    expect(previous?.downSince).toBe(t0 + 1000);
+    expect(previous?.failsLeft).toBe(0);
+    expect(previous?.failingSince).toBe(t0 + 1000);
   });
 
   it('stores what the core rule applyBeat computes, for any sequence of beats, also when the deployment changes its defaults between beats', async () => {
@@ -51,6 +73,9 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
         grace: fc.integer({ min: 0, max: 86_400 }),
         status: fc.constantFrom('ok' as const, 'fail' as const),
         message: fc.string({ maxLength: 20 }),
+        next: fc.integer({ min: 5, max: 604_800 }),
+        failThreshold: fc.integer({ min: 1, max: 4 }),
+        recoverAfter: fc.integer({ min: 0, max: 86_400 }),
       },
       { requiredKeys: [] },
     );
@@ -61,11 +86,13 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
       stormThreshold: fc.constant(25),
       repeatEverySeconds: fc.constant(0),
       historyDays: fc.constant(90),
+      defaultFailThreshold: fc.integer({ min: 1, max: 3 }),
+      defaultRecoverAfterSeconds: fc.constant(0),
     });
     let run = 0;
     await fc.assert(
       // Each beat is planned under its own settings: a redeploy may change the default interval or grace.
-      fc.asyncProperty(fc.array(fc.tuple(settingsArb, bodyArb), { minLength: 1, maxLength: 6 }), async (beats) => {
+      fc.asyncProperty(fc.array(fc.tuple(settingsArb, bodyArb), { minLength: 1, maxLength: 8 }), async (beats) => {
         const deviceId = `prop-${run++}`;
         let expected = null;
         let t = Date.parse('2026-11-25T10:00:00.000Z');
@@ -79,7 +106,7 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
         expect(await store.getDevice(deviceId)).toEqual(expected);
       }),
       {
-        numRuns: 60,
+        numRuns: 80,
         // The redeploy that once made the store and the core disagree: a default grace appears.
         examples: [[[[{ ...DEFAULT_SETTINGS, defaultGraceSeconds: null }, {}], [{ ...DEFAULT_SETTINGS, defaultGraceSeconds: 10 }, {}]]]],
       },

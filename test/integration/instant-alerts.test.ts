@@ -94,6 +94,9 @@ describe('instant alerts on the table stream', () => {
     const opened = await newRecords();
     await recorder.record('first-fail', { status: 'fail' });
     const moreFails = await newRecords();
+    // The outbox records the outage of the reached run (here the sweep; in service the consumer)
+    await sweeper.sweep();
+    const recordsOutage = await newRecords();
     // A device that goes silent: the sweep turns it down (timeout), publishes and settles
     await recorder.record('silent', {});
     clock.advance(5 * 60_000);
@@ -113,6 +116,7 @@ describe('instant alerts on the table stream', () => {
     expect(matched(opened)).toEqual(['INSERT first-fail']);
     expect(moreFails).toHaveLength(1);
     expect(matched(moreFails)).toEqual([]);
+    expect(matched(recordsOutage)).toEqual([]);
     expect(matched(recovered)).toEqual(['MODIFY first-fail']);
     expect(sweepWrites.length).toBeGreaterThan(1);
     expect(matched(sweepWrites)).toEqual([]);

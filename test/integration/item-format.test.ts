@@ -27,19 +27,18 @@ describe('recordFromItem and the format version', () => {
     // Act
     const records = [recordFromItem(legacy), recordFromItem(stamped)];
     // Assess
-    expect(ITEM_FORMAT_VERSION).toBe(1);
     expect(records[0]).toEqual(records[1]);
     expect(records[0]).toMatchObject({ deviceId: 'sensor-7', state: 'up', beats: 3, deadline: 121_000 });
   });
 
   it('refuses an item of a newer format with an error naming the device and the version', () => {
     // Prepare
-    const newer = item({ fv: { N: '2' } });
+    const newer = item({ fv: { N: String(ITEM_FORMAT_VERSION + 1) } });
     // Act
     const read = () => recordFromItem(newer);
     // Assess
     expect(read).toThrow(UnknownItemFormatError);
-    expect(read).toThrow('Device "sensor-7" is stored in item format 2, but this release reads formats 1 to 1');
+    expect(read).toThrow(`Device "sensor-7" is stored in item format ${ITEM_FORMAT_VERSION + 1}, but this release reads formats 1 to ${ITEM_FORMAT_VERSION}`);
   });
 
   it('refuses a version that is no format at all', () => {
@@ -78,7 +77,7 @@ describe('the DynamoDB store and the format version', () => {
     };
   }
 
-  it('stamps format 1 on items created by a beat and by an operator, and keeps 1 WCU per beat', async () => {
+  it('stamps the current format on items created by a beat and by an operator, and keeps 1 WCU per beat', async () => {
     // Prepare
     const { recorder, manager } = services();
     const units: number[] = [];
@@ -93,8 +92,8 @@ describe('the DynamoDB store and the format version', () => {
     await manager.configure('fmt-new', { group: 'plant-a' });
     await metered.record('fmt-metered', {});
     // Assess
-    expect((await raw('fmt-beat'))?.fv).toEqual({ N: '1' });
-    expect((await raw('fmt-new'))?.fv).toEqual({ N: '1' });
+    expect((await raw('fmt-beat'))?.fv).toEqual({ N: String(ITEM_FORMAT_VERSION) });
+    expect((await raw('fmt-new'))?.fv).toEqual({ N: String(ITEM_FORMAT_VERSION) });
     expect(units).toEqual([1]);
   });
 
@@ -113,8 +112,8 @@ describe('the DynamoDB store and the format version', () => {
     await manager.configure('fmt-legacy', { paused: true });
     // Assess
     expect(publisher.alerts.filter((a) => 'deviceId' in a && a.deviceId === 'fmt-legacy').map((a) => a.type)).toEqual(['device.down']);
-    expect(afterSweep).toMatchObject({ st: { S: 'down' }, fv: { N: '1' } });
-    expect((await raw('fmt-legacy'))?.fv).toEqual({ N: '1' });
+    expect(afterSweep).toMatchObject({ st: { S: 'down' }, fv: { N: String(ITEM_FORMAT_VERSION) } });
+    expect((await raw('fmt-legacy'))?.fv).toEqual({ N: String(ITEM_FORMAT_VERSION) });
   });
 
   it('fails loudly on every read path for an item of a newer format, and a beat does not relabel it', async () => {
@@ -127,10 +126,10 @@ describe('the DynamoDB store and the format version', () => {
     await table.client.send(
       new PutItemCommand({
         TableName: table.tableName,
-        Item: { pk: { S: 'fmt-future' }, st: { S: 'up' }, iv: { N: '60000' }, ls: { N: '1000' }, dl: { N: '121000' }, bc: { N: '1' }, fv: { N: '2' }, nx: { S: 'new meaning' } },
+        Item: { pk: { S: 'fmt-future' }, st: { S: 'up' }, iv: { N: '60000' }, ls: { N: '1000' }, dl: { N: '121000' }, bc: { N: '1' }, fv: { N: String(ITEM_FORMAT_VERSION + 1) }, nx: { S: 'new meaning' } },
       }),
     );
-    const loud = /Device "fmt-future" is stored in item format 2/;
+    const loud = new RegExp(`Device "fmt-future" is stored in item format ${ITEM_FORMAT_VERSION + 1}`);
     // Act + Assess: each read names the device and the version.
     await expect(manager.get('fmt-future')).rejects.toThrow(loud);
     await expect(manager.list({ limit: 1000 })).rejects.toThrow(loud);
@@ -140,6 +139,6 @@ describe('the DynamoDB store and the format version', () => {
     expect((await store.readSummary())?.lastSweepAt ?? 0, 'a sweep that could not read the table writes no summary').toBeLessThan(report.startedAt);
     await expect(store.getDevice('fmt-future')).rejects.toBeInstanceOf(UnknownItemFormatError);
     await expect(recorder.record('fmt-future', {})).rejects.toThrow(loud);
-    expect((await raw('fmt-future'))?.fv).toEqual({ N: '2' });
+    expect((await raw('fmt-future'))?.fv).toEqual({ N: String(ITEM_FORMAT_VERSION + 1) });
   });
 });

@@ -9,6 +9,7 @@ import { DEFAULT_SETTINGS } from '../../lambdas/core/model';
 import { silentLogger } from '../../lambdas/core/ports';
 import { Sweeper, type SweepReport } from '../../lambdas/core/sweep';
 import { deviceToken } from '../../lambdas/core/tokens';
+import { DynamoDbMaintenanceStore } from '../../lambdas/adapters/dynamodb/maintenance-store';
 import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb/device-store';
 import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb/incident-store';
 import { OutageHistory } from '../../lambdas/core/history';
@@ -79,9 +80,11 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     : undefined;
   const server = new LocalHttpServer({ clock, logger: silentLogger });
   const port = await server.listen(0);
+  const maintenance = new DynamoDbMaintenanceStore({ client, tableName: options.tableName });
   server.serve(
     localHandlers({
       store,
+      maintenance,
       secrets: {
         signingSecrets: async () => {
           if (options.failingSecrets) throw new Error('signing secrets unavailable (test)');
@@ -98,7 +101,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     }),
   );
   const sweeper = new Sweeper(
-    { store, publisher: new RecordingPublisher(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger, ...(history ? { history } : {}) },
+    { store, maintenance, publisher: new RecordingPublisher(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger, ...(history ? { history } : {}) },
     { segments: 1, writeConcurrency: 4 },
   );
   return {

@@ -18,16 +18,21 @@ describe('applyBeat', () => {
     expect(keeps.deadline).toBe(T + 3000 + 35_000);
   });
 
-  it('opens one outage on fail and keeps it through further fails; ok recovers', () => {
+  it('turns the device down on a fail (failThreshold 1), keeps it down through further fails, and an ok recovers the recorded outage', () => {
+    // Prepare
     const first = applyBeat(null, planBeat('d', {}, T, DEFAULT_SETTINGS));
+    // Act
     const failed = applyBeat(first, planBeat('d', { status: 'fail' }, T + 1000, DEFAULT_SETTINGS));
-    expect(failed).toMatchObject({ state: 'down', downSince: T + 1000, downReason: 'fail' });
-    expect(beatTransition(first, failed)).toBe('failed');
-    const again = applyBeat(failed, planBeat('d', { status: 'fail' }, T + 2000, DEFAULT_SETTINGS));
-    expect(again.downSince).toBe(T + 1000);
-    expect(beatTransition(failed, again)).toBe('none');
+    // The alert outbox records the outage of the reached run (claimFailRun) from its first fail.
+    const recorded = { ...failed, downSince: failed.failingSince, downReason: 'fail' as const };
+    const again = applyBeat(recorded, planBeat('d', { status: 'fail' }, T + 2000, DEFAULT_SETTINGS));
     const back = applyBeat(again, planBeat('d', {}, T + 3000, DEFAULT_SETTINGS));
-    expect(back).toMatchObject({ state: 'up', recoveredAt: T + 3000, downSince: T + 1000 });
+    // Assess
+    expect(failed).toMatchObject({ state: 'down', failsLeft: 0, failingSince: T + 1000, downSince: null });
+    expect(beatTransition(first, failed)).toBe('failed');
+    expect(again).toMatchObject({ state: 'down', failsLeft: -1, failingSince: T + 1000, downSince: T + 1000 });
+    expect(beatTransition(recorded, again)).toBe('none');
+    expect(back).toMatchObject({ state: 'up', recoveredAt: T + 3000, downSince: T + 1000, failsLeft: null, failingSince: null });
     expect(beatTransition(again, back)).toBe('recovered');
   });
 
@@ -58,6 +63,6 @@ describe('applyPatch', () => {
 
   it('gives a registered device no deadline until it beats', () => {
     const registered = applyPatch(newDevice('n', DEFAULT_SETTINGS), { interval: 30 }, T, DEFAULT_SETTINGS);
-    expect(deviceView(registered)).toMatchObject({ status: 'new', deadline: null, lastSeen: null, interval: 30, grace: 30 });
+    expect(deviceView(registered, DEFAULT_SETTINGS)).toMatchObject({ status: 'new', deadline: null, lastSeen: null, interval: 30, grace: 30 });
   });
 });

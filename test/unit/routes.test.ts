@@ -18,6 +18,8 @@ describe('routesByPath', () => {
       ['/v1/devices/{deviceId}', ['GET', 'PUT', 'DELETE']],
       ['/v1/devices/{deviceId}/incidents', ['GET']],
       ['/v1/incidents', ['GET']],
+      ['/v1/maintenance', ['POST', 'GET']],
+      ['/v1/maintenance/{windowId}', ['DELETE']],
       ['/v1/health', ['GET']],
     ]);
   });

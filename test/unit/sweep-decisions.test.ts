@@ -8,7 +8,7 @@ const NOW = Date.parse('2026-11-25T10:00:00.000Z');
 const up: DeviceRecord = {
   deviceId: 'd1', state: 'up', paused: false, group: null, intervalSeconds: 60, explicitGraceSeconds: null,
   lastSeen: NOW - 100_000, firstSeen: NOW - 900_000, deadline: NOW + 20_000, downSince: null, downReason: null, downAlerted: false,
-  recoveredAt: NOW - 500_000, unsettledFailAt: null, beats: 9, message: null, meta: null, lease: null, remindersSent: 0,
+  recoveredAt: NOW - 500_000, failsLeft: null, failingSince: null, failThreshold: null, recoverAfterSeconds: null, beats: 9, message: null, meta: null, lease: null, remindersSent: 0,
 };
 
 describe('classifyForSweep', () => {
@@ -43,7 +43,7 @@ describe('dueAlerts', () => {
     expect(due.up).toMatchObject({ type: 'device.up', downForSeconds: 4 });
   });
   it('owes nothing without an open outage', () => {
-    expect(dueAlerts(up, NOW, 300)).toEqual({ down: null, up: null, reminder: null });
+    expect(dueAlerts(up, NOW, { repeatEverySeconds: 300 })).toEqual({ down: null, up: null, reminder: null });
   });
 });
 

@@ -34,7 +34,7 @@ function parseMeta(raw: string | null): Record<string, unknown> | null {
  * earlier release would misread bumps this, and commits test/fixtures/devices-v<N>.json beside the
  * earlier fixtures (see test/fixtures/README.md); it keeps reading every earlier format.
  */
-export const ITEM_FORMAT_VERSION = 1;
+export const ITEM_FORMAT_VERSION = 2;
 
 /** A device item in a format this release does not know: a newer release wrote it, and reading it would be guessing. */
 export class UnknownItemFormatError extends Error {
@@ -69,17 +69,32 @@ export function itemFormat(item: Item): number {
   return version;
 }
 
+/**
+ * The liveness an item stands for. Format 2: a run of fails that reached its threshold (`fl <= 0`) is
+ * down before any outage is recorded, and a device whose first beat was a fail below the threshold
+ * keeps the `new` its registration wrote but has beaten (`ls`), so it is up. Format 1 items have
+ * neither case: their `st` is read as written.
+ */
+function livenessOfItem(item: Item): LivenessState {
+  const stored = (str(item, ATTR.state) ?? 'new') as LivenessState;
+  const failsLeft = num(item, ATTR.failsLeft);
+  if (failsLeft !== null && failsLeft <= 0) return 'down';
+  if (stored === 'new' && num(item, ATTR.lastSeen) !== null) return 'up';
+  return stored;
+}
+
 /** Turns a stored item into a record. Missing attributes take the values a new record would have. */
 export function recordFromItem(item: Item): DeviceRecord {
-  itemFormat(item); // format 1 is the only one so far; a later format is mapped here, by version
+  itemFormat(item); // formats 1 and 2 read alike: format 1 lacks the alert-rule attributes
   const downSince = num(item, ATTR.downSince);
+  const recoverAfterMs = num(item, ATTR.recoverAfterMs);
   const leaseUntil = num(item, ATTR.leaseUntil);
   const leaseOwner = str(item, ATTR.leaseOwner);
   const intervalMs = num(item, ATTR.intervalMs) ?? 60_000;
   const graceMs = num(item, ATTR.explicitGraceMs);
   return {
     deviceId: str(item, PARTITION_KEY) ?? '',
-    state: (str(item, ATTR.state) ?? 'new') as LivenessState,
+    state: livenessOfItem(item),
     paused: item[ATTR.paused]?.BOOL === true,
     group: str(item, ATTR.group),
     intervalSeconds: intervalMs / 1000,
@@ -91,7 +106,10 @@ export function recordFromItem(item: Item): DeviceRecord {
     downReason: str(item, ATTR.downReason) as DownReason | null,
     downAlerted: downSince !== null && num(item, ATTR.alertedDownSince) === downSince,
     recoveredAt: num(item, ATTR.recoveredAt),
-    unsettledFailAt: num(item, ATTR.unsettledFailAt),
+    failsLeft: num(item, ATTR.failsLeft),
+    failingSince: num(item, ATTR.failingSince),
+    failThreshold: num(item, ATTR.failThreshold),
+    recoverAfterSeconds: recoverAfterMs === null ? null : recoverAfterMs / 1000,
     remindersSent: downSince !== null && num(item, ATTR.remindedDownSince) === downSince ? (num(item, ATTR.remindersSent) ?? 0) : 0,
     beats: num(item, ATTR.beats) ?? 0,
     message: str(item, ATTR.message),
@@ -114,7 +132,10 @@ export const SWEEP_PROJECTION = [
   ATTR.downReason,
   ATTR.alertedDownSince,
   ATTR.recoveredAt,
-  ATTR.unsettledFailAt,
+  ATTR.failsLeft,
+  ATTR.failingSince,
+  ATTR.failThreshold,
+  ATTR.recoverAfterMs,
   ATTR.remindersSent,
   ATTR.remindedDownSince,
   ATTR.leaseUntil,

@@ -14,7 +14,7 @@ import {
   type ConsumedCapacity,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { expiresByRetention, type AlertLease, type DeviceRecord } from '../../core/model';
+import { expiresByRetention, failRunReached, type AlertLease, type DeviceRecord } from '../../core/model';
 import type { BeatWrite, DeviceQuery, DeviceStore, FleetSummary, SettleOutcome } from '../../core/ports';
 import { beatUpdate } from './beat-update';
 import { decodeCursor, encodeCursorKey, num, recordFromItem, stampItemFormat, str, SWEEP_PROJECTION } from './device-item';
@@ -217,19 +217,51 @@ export class DynamoDbDeviceStore implements DeviceStore {
     } while (startKey);
   }
 
-  async markDown(deviceId: string, now: number, lease: AlertLease): Promise<DeviceRecord | null> {
-    const u = new UpdateBuilder();
-    u.set(ATTR.state, u.value(s('down')));
-    u.set(ATTR.downSince, u.name(ATTR.deadline)); // a timeout's outage starts at the deadline
-    u.set(ATTR.downReason, u.value(s('timeout')));
+  /** The condition that no live lease holds the device at `now`. */
+  private static leaseFree(u: UpdateBuilder, now: number): string {
+    const lk = u.name(ATTR.leaseUntil);
+    return `(attribute_not_exists(${lk}) OR ${lk} < ${u.value(n(now))})`;
+  }
+
+  /** Sets the lease and the `#p` absence check's name (shared by every claim). */
+  private static takeLease(u: UpdateBuilder, lease: AlertLease): string {
     u.set(ATTR.leaseUntil, u.value(n(lease.until)));
     u.set(ATTR.leaseOwner, u.value(s(lease.owner)));
+    return `attribute_not_exists(${u.name(ATTR.paused)})`;
+  }
+
+  async markDown(deviceId: string, now: number, lease: AlertLease, downSince?: number): Promise<DeviceRecord | null> {
+    const u = new UpdateBuilder();
+    u.set(ATTR.state, u.value(s('down')));
+    // A timeout's outage starts at the deadline (or the later one an ended maintenance window set).
+    u.set(ATTR.downSince, downSince === undefined ? u.name(ATTR.deadline) : u.value(n(downSince)));
+    u.set(ATTR.downReason, u.value(s('timeout')));
+    const notPaused = DynamoDbDeviceStore.takeLease(u, lease);
     u.remove(ATTR.recoveredAt).remove(ATTR.alertedDownSince).remove(ATTR.unsettledFailAt);
     u.remove(ATTR.ttl); // an open outage is never reclaimed by retention; the recovering beat sets it again
+    const st = u.name(ATTR.state);
+    const fl = u.name(ATTR.failsLeft);
+    // `new` with a deadline: a registered device whose first beats were fails below the threshold.
     const condition =
-      `${u.name(ATTR.state)} = ${u.value(s('up'))} AND ${u.name(ATTR.deadline)} < ${u.value(n(now))}` +
-      ` AND attribute_not_exists(${u.name(ATTR.paused)}) AND attribute_not_exists(${u.name(ATTR.downSince)})`;
+      `(${st} = ${u.value(s('up'))} OR ${st} = ${u.value(s('new'))}) AND ${u.name(ATTR.deadline)} < ${u.value(n(now))}` +
+      ` AND ${notPaused} AND attribute_not_exists(${u.name(ATTR.downSince)})` +
+      ` AND (attribute_not_exists(${fl}) OR ${fl} > ${u.value(n(0))})`;
     return this.conditionalUpdate('markDown', deviceId, u, condition);
+  }
+
+  async claimFailRun(deviceId: string, failingSince: number, now: number, lease: AlertLease): Promise<DeviceRecord | null> {
+    const u = new UpdateBuilder();
+    const from = u.value(n(failingSince));
+    u.set(ATTR.state, u.value(s('down')));
+    u.set(ATTR.downSince, from); // a run of fails is an outage from its first fail
+    u.set(ATTR.downReason, u.value(s('fail')));
+    const notPaused = DynamoDbDeviceStore.takeLease(u, lease);
+    u.remove(ATTR.recoveredAt).remove(ATTR.alertedDownSince).remove(ATTR.unsettledFailAt).remove(ATTR.ttl);
+    const fl = u.name(ATTR.failsLeft);
+    const condition =
+      `attribute_not_exists(${u.name(ATTR.downSince)}) AND ${u.name(ATTR.failingSince)} = ${from} AND ${fl} <= ${u.value(n(0))}` +
+      ` AND ${notPaused} AND ${DynamoDbDeviceStore.leaseFree(u, now)}`;
+    return this.conditionalUpdate('claimFailRun', deviceId, u, condition);
   }
 
   async markDownAgain(deviceId: string, downSince: number, now: number, lease: AlertLease): Promise<DeviceRecord | null> {
@@ -249,14 +281,9 @@ export class DynamoDbDeviceStore implements DeviceStore {
 
   async claimAlerts(deviceId: string, downSince: number, now: number, lease: AlertLease): Promise<DeviceRecord | null> {
     const u = new UpdateBuilder();
-    u.set(ATTR.leaseUntil, u.value(n(lease.until)));
-    u.set(ATTR.leaseOwner, u.value(s(lease.owner)));
-    // From now on `ff` marks a fail that lands while this lease is held (see settleAlerts).
-    u.remove(ATTR.unsettledFailAt);
-    const lk = u.name(ATTR.leaseUntil);
-    const condition =
-      `${u.name(ATTR.downSince)} = ${u.value(n(downSince))} AND attribute_not_exists(${u.name(ATTR.paused)})` +
-      ` AND (attribute_not_exists(${lk}) OR ${lk} < ${u.value(n(now))})`;
+    const notPaused = DynamoDbDeviceStore.takeLease(u, lease);
+    u.remove(ATTR.unsettledFailAt); // format 1 kept it; nothing reads it any more
+    const condition = `${u.name(ATTR.downSince)} = ${u.value(n(downSince))} AND ${notPaused} AND ${DynamoDbDeviceStore.leaseFree(u, now)}`;
     return this.conditionalUpdate('claimAlerts', deviceId, u, condition);
   }
 
@@ -269,21 +296,14 @@ export class DynamoDbDeviceStore implements DeviceStore {
     const holds = (u: UpdateBuilder) =>
       `${u.name(ATTR.leaseOwner)} = ${u.value(s(owner))} AND ${u.name(ATTR.downSince)} = ${u.value(n(downSince))}`;
     if (outcome.closed) {
-      // The device.up went out: this outage is over whatever happened since. Close it, unless a
-      // fail landed after the claim (`ff` set): then that fail is the start of the next outage.
+      // The device.up went out: this outage is over whatever happened since. If a run of fails
+      // reached its threshold meanwhile, that is the next outage: the record reads down again, and
+      // the next pass records it from the run's first fail (claimFailRun).
       const close = new UpdateBuilder();
       for (const attribute of [ATTR.downSince, ATTR.downReason, ATTR.alertedDownSince, ATTR.leaseUntil, ATTR.leaseOwner]) close.remove(attribute);
-      if (await this.conditionalUpdate('settleAlerts', deviceId, close, `${holds(close)} AND attribute_not_exists(${close.name(ATTR.unsettledFailAt)})`)) {
-        return 'closed';
-      }
-      const reopen = new UpdateBuilder();
-      reopen.set(ATTR.downSince, reopen.name(ATTR.unsettledFailAt));
-      reopen.set(ATTR.downReason, reopen.value(s('fail')));
-      for (const attribute of [ATTR.alertedDownSince, ATTR.unsettledFailAt, ATTR.leaseUntil, ATTR.leaseOwner]) reopen.remove(attribute);
-      if (await this.conditionalUpdate('settleAlerts', deviceId, reopen, `${holds(reopen)} AND attribute_exists(${reopen.name(ATTR.unsettledFailAt)})`)) {
-        return 'reopened';
-      }
-      return 'lease-lost';
+      const closed = await this.conditionalUpdate('settleAlerts', deviceId, close, holds(close));
+      if (closed === null) return 'lease-lost';
+      return failRunReached(closed) ? 'reopened' : 'closed';
     }
     const u = new UpdateBuilder();
     if (outcome.downAlerted) u.set(ATTR.alertedDownSince, u.value(n(downSince)));
@@ -325,10 +345,16 @@ export class DynamoDbDeviceStore implements DeviceStore {
       if (next.paused) u.set(ATTR.paused, u.value({ BOOL: true }));
       else u.remove(ATTR.paused);
       // A resume forgets an outage never announced (see applyPatch).
+      if (next.failThreshold === null) u.remove(ATTR.failThreshold);
+      else u.set(ATTR.failThreshold, u.value(n(next.failThreshold)));
+      if (next.recoverAfterSeconds === null) u.remove(ATTR.recoverAfterMs);
+      else u.set(ATTR.recoverAfterMs, u.value(n(next.recoverAfterSeconds * 1000)));
+      // A resume forgets an outage never announced, and a run of fails that went on while paused (see applyPatch).
       const forgetsOutage = previous !== null && previous.downSince !== null && next.downSince === null;
       if (forgetsOutage) {
         for (const attribute of [ATTR.downSince, ATTR.downReason, ATTR.alertedDownSince, ATTR.recoveredAt, ATTR.unsettledFailAt]) u.remove(attribute);
       }
+      if (previous !== null && previous.failsLeft !== null && next.failsLeft === null) u.remove(ATTR.failsLeft).remove(ATTR.failingSince);
       // Retention never reclaims a device that is down or has never beaten.
       if (expiresByRetention(next)) u.set(ATTR.ttl, u.value(n(expiresAtSeconds)));
       else u.remove(ATTR.ttl);
@@ -375,10 +401,25 @@ export class DynamoDbDeviceStore implements DeviceStore {
       names['#p'] = ATTR.paused;
       filters.push('attribute_exists(#p)');
     } else if (query.status) {
+      // The status as recordFromItem reads it (device-item.ts): a reached run of fails (`fl <= 0`) is
+      // down whatever `st` says, and `new` with a last beat is up.
       names['#p'] = ATTR.paused;
       names['#st'] = ATTR.state;
       values[':st'] = s(query.status);
-      filters.push('#st = :st AND attribute_not_exists(#p)');
+      if (query.status === 'new') {
+        names['#ls'] = ATTR.lastSeen;
+        filters.push('#st = :st AND attribute_not_exists(#ls)');
+      } else {
+        names['#fl'] = ATTR.failsLeft;
+        values[':zero'] = n(0);
+        if (query.status === 'down') filters.push('(#st = :st OR #fl <= :zero)');
+        else {
+          names['#ls'] = ATTR.lastSeen;
+          values[':new'] = s('new');
+          filters.push('(#st = :st OR (#st = :new AND attribute_exists(#ls))) AND (attribute_not_exists(#fl) OR #fl > :zero)');
+        }
+      }
+      filters.push('attribute_not_exists(#p)');
     }
     if (query.group) {
       names['#g'] = ATTR.group;

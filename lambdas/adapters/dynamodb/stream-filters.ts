@@ -4,14 +4,18 @@
  * mapping's filter criteria, so an ordinary beat invokes nothing; locally the stream poller applies
  * the same patterns with `matchesStreamFilters`. One source for both. No SDK import: the stack reads it too.
  *
- * Why these two, from the beat's one write (beat-update.ts) and the sweep's writes (device-store.ts):
- * - A beat opens an outage when it is a `fail` on a device with no open outage: the new image has
- *   `st = down` and `rs = fail`, the old one has no `rs` (no old image at all for a first beat).
- *   More fails while down keep the old `rs`; the sweep's markDown writes `rs = timeout`; its settles
- *   keep or remove `rs`: none of those match.
- * - A beat recovers a device when the old image is `st = down` and the new one `st = up` with the
- *   outage still open (`ds`). The sweep never writes `st = up`.
+ * Why these, from the beat's one write (beat-update.ts) and the sweep's writes (device-store.ts):
+ * - A beat opens an outage when it is the `fail` that reaches the device's failThreshold: it writes
+ *   `fl = 0` exactly (the run counts down; later fails write -1, -2 ...) on a device with no
+ *   recorded outage (`ds`). The outbox then records the outage (`claimFailRun` sets `ds`), so its
+ *   own write no longer matches. Fails below the threshold (`fl` 1 or more) match nothing.
+ * - A beat recovers a device when the new image is `st = up` with the outage still open (`ds`) and
+ *   the old one was down: `st = down` (a timeout, or a fail outage once recorded), or a run of fails
+ *   (`fl` present: fails that brought back an outage whose recovery was not yet announced). The sweep
+ *   never writes `st = up`. With a recoverAfter the consumer finds the `device.up` not yet due and
+ *   leaves it to the sweep.
  * Paused devices (`p`) announce nothing. Everything else (an ordinary beat: up to up) matches nothing.
+ * DynamoDB numbers reach the filter as strings, so `fl` is matched as the text "0", never by value.
  */
 import { ATTR } from './table-schema';
 
@@ -20,27 +24,36 @@ export type FilterPattern = { readonly [key: string]: FilterPattern | readonly F
 type FilterValue = string | { readonly exists: boolean } | { readonly 'anything-but': readonly string[] };
 
 const notPaused = { [ATTR.paused]: { BOOL: [{ exists: false }] } };
+const outageOpen = { [ATTR.downSince]: { N: [{ exists: true }] } };
 
-/** A beat opened an outage (a `fail` on a device without one). */
+/** A beat opened an outage: the `fail` that reached the failThreshold of a device without one. */
 export const OUTAGE_OPENED: FilterPattern = {
   eventName: ['INSERT', 'MODIFY'],
   dynamodb: {
-    NewImage: { [ATTR.state]: { S: ['down'] }, [ATTR.downReason]: { S: ['fail'] }, ...notPaused },
-    OldImage: { [ATTR.downReason]: { S: [{ exists: false }] } },
+    NewImage: { [ATTR.failsLeft]: { N: ['0'] }, [ATTR.downSince]: { N: [{ exists: false }] }, ...notPaused },
   },
 };
 
-/** A beat recovered a device whose outage is still open. */
+/** A beat recovered a device whose outage (down, or back down by fails) is still open. */
 export const DEVICE_RECOVERED: FilterPattern = {
   eventName: ['MODIFY'],
   dynamodb: {
-    NewImage: { [ATTR.state]: { S: ['up'] }, [ATTR.downSince]: { N: [{ exists: true }] }, ...notPaused },
+    NewImage: { [ATTR.state]: { S: ['up'] }, ...outageOpen, ...notPaused },
     OldImage: { [ATTR.state]: { S: ['down'] } },
   },
 };
 
+/** A beat ended a run of fails that had brought an outage back before its recovery was announced. */
+export const RECOVERED_FROM_FAILS: FilterPattern = {
+  eventName: ['MODIFY'],
+  dynamodb: {
+    NewImage: { [ATTR.state]: { S: ['up'] }, [ATTR.failsLeft]: { N: [{ exists: false }] }, ...outageOpen, ...notPaused },
+    OldImage: { [ATTR.failsLeft]: { N: [{ exists: true }] } },
+  },
+};
+
 /** The patterns of the instant-alert consumer; a record matching any one of them is delivered. */
-export const INSTANT_ALERT_FILTERS: readonly FilterPattern[] = [OUTAGE_OPENED, DEVICE_RECOVERED];
+export const INSTANT_ALERT_FILTERS: readonly FilterPattern[] = [OUTAGE_OPENED, DEVICE_RECOVERED, RECOVERED_FROM_FAILS];
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

@@ -19,11 +19,19 @@ export const RESERVED_KEY_PREFIX = '#';
 export const FLEET_INCIDENTS_KEY_PREFIX = '#pagerduty-fleets#';
 
 /**
+ * Key of the one item that holds every maintenance window (see maintenance-store.ts): a sweep loads
+ * the windows with one GetItem, never per device. Attribute `w`: a map of windowId to
+ * `{f: from ms, u: until ms, d: [deviceIds] | g: group, r: reason}`. Ended windows are kept for a
+ * while (their end still sets deadlines), then dropped when a window is added.
+ */
+export const MAINTENANCE_KEY = '#maintenance';
+
+/**
  * Attribute names, short because a sweep's read cost is the bytes it scans, names included.
  * Durations and times are milliseconds so that a deadline is one addition inside an update expression.
  */
 export const ATTR = {
-  state: 'st', // S: new | up | down
+  state: 'st', // S: new | up | down. A device whose `fl` reached 0 is down whatever `st` says (device-item.ts)
   paused: 'p', // BOOL, present only while paused
   group: 'g', // S
   intervalMs: 'iv', // N
@@ -36,7 +44,14 @@ export const ATTR = {
   downReason: 'rs', // S: timeout | fail
   alertedDownSince: 'na', // N: equals ds once that outage's device.down was published
   recoveredAt: 'rt', // N: first ok beat since the last time the device went down
-  unsettledFailAt: 'ff', // N: first fail beat since a sweep last claimed the device's alerts
+  unsettledFailAt: 'ff', // N: format 1 only (no longer written; removed when an outage is claimed)
+  // Alert rules (format 2). The beat that opens an outage by failing is the one that writes `fl = 0`
+  // while no `ds` is set: stream filters key on exactly that (stream-filters.ts). Later fails write
+  // -1, -2 ...; an ok beat removes `fl` and `fs`.
+  failsLeft: 'fl', // N: fail beats still needed to open an outage in the current run of fails (<= 0: reached)
+  failingSince: 'fs', // N: epoch ms of the run's first fail; a reached run's outage starts here
+  failThreshold: 'ft', // N: the device's own failThreshold (absent: the deployment's default)
+  recoverAfterMs: 'ra', // N: the device's own recoverAfter in ms (absent: the deployment's default)
   beats: 'bc', // N
   message: 'msg', // S
   meta: 'mt', // S: the meta object as JSON

@@ -1,0 +1,110 @@
+/**
+ * The alert rules in local mode as a person meets them (a real `heartbeat start` child process,
+ * real HTTP, alerts read from alerts.jsonl), on the real clock with short intervals and a sweep
+ * every second: a reboot loop with recoverAfter pages once; with failThreshold 3, two fails page
+ * nothing and the third pages.
+ */
+import { createHmac } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanUp, startLocalMode, tempDir, until, type LocalModeProcess } from './support/local-process';
+
+let server: LocalModeProcess | undefined;
+let dataDir: string | undefined;
+
+function live(): LocalModeProcess {
+  if (!server) throw new Error('local mode is not running');
+  return server;
+}
+
+function tokenFor(deviceId: string): string {
+  const secret = (JSON.parse(readFileSync(join(live().dataDir, 'signing-secret.json'), 'utf8')) as { current: string }).current;
+  return createHmac('sha256', secret).update(deviceId).digest('base64url');
+}
+
+async function beat(deviceId: string, body: Record<string, unknown> = {}): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${live().url}/v1/heartbeats/${deviceId}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tokenFor(deviceId)}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+async function device(deviceId: string): Promise<any> {
+  const response = await fetch(`${live().url}/v1/devices/${deviceId}`, { headers: { authorization: `Bearer ${live().adminToken}` } });
+  return response.json();
+}
+
+/** The alert types alerts.jsonl holds for one device, in order. */
+function alertsOf(deviceId: string): string[] {
+  const file = join(live().dataDir, 'alerts.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { type: string; deviceId?: string })
+    .filter((alert) => alert.deviceId === deviceId)
+    .map((alert) => alert.type);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  dataDir = tempDir('hb-rules');
+  server = await startLocalMode({ dataDir, args: ['--sweep-every', '1'] });
+});
+
+afterAll(async () => {
+  if (server) {
+    server.child.kill('SIGTERM');
+    await server.exited();
+  }
+  await cleanUp(server, dataDir);
+});
+
+describe('local mode: alert rules', () => {
+  it('pages a reboot loop once with recoverAfter, and its device.up once it stayed up', async () => {
+    // Prepare: deadline 5 s after each beat; recoverAfter 10 s.
+    const id = 'e2e-reboot-loop';
+    expect((await beat(id, { interval: 5, grace: 0, recoverAfter: 10 })).status).toBe(200);
+    await until('the first device.down', () => alertsOf(id).includes('device.down'), 15_000);
+    // Act: two reboots, each back for 2 s then silent past its deadline before recoverAfter passed.
+    for (let reboot = 0; reboot < 2; reboot++) {
+      await beat(id);
+      await sleep(2000);
+      await beat(id);
+      await until('the device to be down again', async () => (await device(id)).status === 'down', 15_000);
+    }
+    const duringLoop = alertsOf(id);
+    // Then it stays up, beating every 2 s, past recoverAfter.
+    const stableSince = Date.now();
+    while (!alertsOf(id).includes('device.up') && Date.now() - stableSince < 20_000) {
+      await beat(id);
+      await sleep(2000);
+    }
+    // Assess
+    expect(duringLoop).toEqual(['device.down']);
+    expect(alertsOf(id)).toEqual(['device.down', 'device.up']);
+    expect(Date.now() - stableSince).toBeGreaterThanOrEqual(10_000);
+  }, 90_000);
+
+  it('pages nothing for two fail beats with failThreshold 3, and pages the third', async () => {
+    // Prepare
+    const id = 'e2e-threshold';
+    await beat(id, { interval: 600, failThreshold: 3 });
+    // Act
+    const first = await beat(id, { status: 'fail', message: 'retry 1' });
+    const second = await beat(id, { status: 'fail', message: 'retry 2' });
+    await sleep(3000); // three sweeps and the stream consumer had their chance
+    const afterTwo = alertsOf(id);
+    const third = await beat(id, { status: 'fail', message: 'gave up' });
+    await until('the device.down of the third fail', () => alertsOf(id).includes('device.down'), 10_000);
+    // Assess
+    expect([first.body.status, second.body.status, third.body.status]).toEqual(['up', 'up', 'down']);
+    expect(afterTwo).toEqual([]);
+    expect(alertsOf(id)).toEqual(['device.down']);
+    expect(await device(id)).toMatchObject({ status: 'down', failThreshold: 3, message: 'gave up', downSince: first.body.lastSeen });
+  }, 60_000);
+});
