@@ -197,6 +197,36 @@ withTarget(
   }),
 );
 
+const maintenance = program.command('maintenance').description('plan, list and end maintenance windows: their devices raise no device.down');
+withTarget(
+  maintenance
+    .command('add')
+    .description('plan a window for some devices or a group; a device silent during it gets a deadline counted from its end')
+    .option('--devices <ids>', 'comma-separated device ids (or --group)')
+    .option('--group <group>', 'every device of this group (or --devices)')
+    .option('--from <time>', 'ISO-8601 start (default now)')
+    .option('--until <time>', 'ISO-8601 end, at most 30 days after the start (or --for)')
+    .option('--for <length>', 'length from the start: 90m, 2h, 3d (or --until)')
+    .option('--reason <text>', 'why, for whoever reads the list'),
+).action(
+  action(async (options) => {
+    const { maintenanceAddCommand } = await import('./cli/maintenance');
+    await maintenanceAddCommand(options, io());
+  }),
+);
+withTarget(maintenance.command('list').description('the windows not yet ended').option('--json', 'print the JSON instead of a table')).action(
+  action(async (options) => {
+    const { maintenanceListCommand } = await import('./cli/maintenance');
+    await maintenanceListCommand(options, io());
+  }),
+);
+withTarget(maintenance.command('end').description('end a window now').argument('<windowId>', 'the id "maintenance add" printed')).action(
+  action(async (windowId: string, options) => {
+    const { maintenanceEndCommand } = await import('./cli/maintenance');
+    await maintenanceEndCommand(windowId, options, io());
+  }),
+);
+
 const secret = program.command('secret').description('rotate the device-token signing secret in two steps, locking no device out');
 for (const [name, step, text] of [
   ['rotate', 'start', 'step 1: a new current secret; tokens of the old one stay valid'],

@@ -37,7 +37,8 @@ function wholeNumber(flag: string, raw: string | undefined): number | undefined 
   return Number(raw.trim());
 }
 
-function managementAuth(target: Target, env: Env): Auth {
+/** The credential of the management routes: SigV4 for a deployed stack, the admin token locally. */
+export function managementAuth(target: Target, env: Env): Auth {
   return target.remote ? { kind: 'sigv4' } : { kind: 'bearer', token: localAdminToken(target, env) };
 }
 
