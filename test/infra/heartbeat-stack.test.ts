@@ -120,6 +120,11 @@ describe('HTTP API routes', () => {
       'PUT /v1/devices/{deviceId}': 'AWS_IAM',
       'DELETE /v1/devices/{deviceId}': 'AWS_IAM',
       'ANY /v1/devices/{deviceId}': 'AWS_IAM',
+      'POST /v1/maintenance': 'AWS_IAM',
+      'GET /v1/maintenance': 'AWS_IAM',
+      'ANY /v1/maintenance': 'AWS_IAM',
+      'DELETE /v1/maintenance/{windowId}': 'AWS_IAM',
+      'ANY /v1/maintenance/{windowId}': 'AWS_IAM',
       'GET /v1/health': 'NONE',
       'ANY /v1/health': 'NONE',
       'GET /v1/devices/{deviceId}/incidents': 'AWS_IAM',
@@ -127,7 +132,7 @@ describe('HTTP API routes', () => {
       'GET /v1/incidents': 'AWS_IAM',
       'ANY /v1/incidents': 'AWS_IAM',
     });
-    expect(routes).toHaveLength(16);
+    expect(routes).toHaveLength(21);
   });
 
   it('sends device routes to ingest and every other route to management, as payload 2.0 Lambda proxies', () => {
