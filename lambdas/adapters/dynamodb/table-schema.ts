@@ -47,9 +47,9 @@ export const ATTR = {
   unsettledFailAt: 'ff', // N: format 1 only (no longer written; removed when an outage is claimed)
   // Alert rules (format 2). The beat that opens an outage by failing is the one that writes `fl = 0`
   // while no `ds` is set: stream filters key on exactly that (stream-filters.ts). Later fails write
-  // -1, -2 ...; an ok beat removes `fl` and `fs`.
+  // -1, -2 ...; an ok beat removes `fl` and `fa`.
   failsLeft: 'fl', // N: fail beats still needed to open an outage in the current run of fails (<= 0: reached)
-  failingSince: 'fs', // N: epoch ms of the run's first fail; a reached run's outage starts here
+  failingSince: 'fa', // N: epoch ms of the run's first fail; a reached run's outage starts here
   failThreshold: 'ft', // N: the device's own failThreshold (absent: the deployment's default)
   recoverAfterMs: 'ra', // N: the device's own recoverAfter in ms (absent: the deployment's default)
   beats: 'bc', // N
