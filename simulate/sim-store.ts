@@ -24,11 +24,18 @@ export class SimDeviceStore implements DeviceStore {
     return this.record;
   }
 
-  async claimFailRun(_deviceId: string, failingSince: number, now: number, lease: AlertLease): Promise<ConditionalResult> {
+  async claimFailRun(_deviceId: string, failingSince: number, now: number, lease: AlertLease, ended = false): Promise<ConditionalResult> {
     const r = this.record;
-    if (r === null || r.downSince !== null || r.failingSince !== failingSince || !failRunReached(r) || r.paused || (r.lease !== null && !(r.lease.until < now))) return null;
-    // A run of fails is an outage from its first fail.
-    this.record = { ...r, state: 'down', downSince: failingSince, downReason: 'fail', downAlerted: false, remindersSent: 0, lease, recoveredAt: null };
+    if (r === null || r.downSince !== null || r.paused || (r.lease !== null && !(r.lease.until < now))) return null;
+    const recorded = { ...r, downSince: failingSince, downReason: 'fail' as const, downAlerted: false, remindersSent: 0, lease };
+    if (ended) {
+      if (r.endedFailRunSince !== failingSince) return null;
+      this.record = { ...recorded, endedFailRunSince: null };
+    } else {
+      if (r.failingSince !== failingSince || !failRunReached(r)) return null;
+      // A run of fails is an outage from its first fail; the run is handed over to the outage.
+      this.record = { ...recorded, state: 'down', recoveredAt: null, failsLeft: null, failingSince: null };
+    }
     return this.record;
   }
 
@@ -58,7 +65,7 @@ export class SimDeviceStore implements DeviceStore {
     if (r === null || r.lease?.owner !== owner || r.downSince !== downSince) return 'lease-lost';
     if (outcome.closed) {
       // A run of fails that reached its threshold meanwhile reads as down again: the next pass records it.
-      this.record = { ...r, downSince: null, downReason: null, downAlerted: false, remindersSent: 0, lease: null };
+      this.record = { ...r, downSince: null, downReason: null, downAlerted: false, remindersSent: 0, lease: null, endedFailRunSince: null };
       return failRunReached(r) ? 'reopened' : 'closed';
     }
     this.record = { ...r, downAlerted: r.downAlerted || outcome.downAlerted, remindersSent: outcome.remindersSent ?? r.remindersSent, lease: null };

@@ -75,7 +75,7 @@ export function classifyForSweep(device: DeviceRecord, now: number, rules: Alert
   const deadline = calendar.effectiveDeadline(device, now);
   if (device.downSince === null) {
     if (quiet) return 'none';
-    if (failRunReached(device)) return 'open';
+    if (failRunReached(device) || device.endedFailRunSince !== null) return 'open';
     if (device.state === 'up' && deadline !== null && deadline < now) return 'lapse';
     return 'none';
   }
@@ -255,9 +255,11 @@ export class AlertOutbox {
         const down =
           task === 'lapse'
             ? await store.markDown(device.deviceId, clock.now(), lease, calendar.effectiveDeadline(device, now) ?? undefined)
-            : await store.claimFailRun(device.deviceId, device.failingSince as number, clock.now(), lease);
+            : failRunReached(device)
+              ? await store.claimFailRun(device.deviceId, device.failingSince as number, clock.now(), lease)
+              : await store.claimFailRun(device.deviceId, device.endedFailRunSince as number, clock.now(), lease, true);
         if (down === null) return;
-        if (task === 'lapse') wentDown++; // a reached run of fails was counted as down already
+        if (task === 'lapse') wentDown++; // a reached run of fails was counted as down already (or is over)
         claimed.push(down);
       } else if (task === 'relapse') {
         // CAS: same outage, still up, past the deadline, unpaused, no live lease. Loses to a beat.

@@ -78,7 +78,10 @@ export function applyBeat(previous: DeviceRecord | null, beat: BeatWrite): Devic
     remindersSent: previous?.downSince != null ? previous.remindersSent : 0,
   };
   if (beat.healthy) {
-    return { ...base, state: 'up', recoveredAt: previous?.recoveredAt ?? now, failsLeft: null, failingSince: null };
+    // A run that reached its threshold but whose outage no one recorded yet is kept, to be announced.
+    const endedFailRunSince =
+      previous?.failsLeft != null ? (previous.failsLeft <= 0 ? previous.failingSince : null) : (previous?.endedFailRunSince ?? null);
+    return { ...base, state: 'up', recoveredAt: previous?.recoveredAt ?? now, failsLeft: null, failingSince: null, endedFailRunSince };
   }
   const failsLeft = (previous?.failsLeft ?? beat.failThreshold ?? previous?.failThreshold ?? beat.defaultFailThreshold) - 1;
   const reached = failsLeft <= 0;
@@ -89,6 +92,7 @@ export function applyBeat(previous: DeviceRecord | null, beat: BeatWrite): Devic
     recoveredAt: null,
     failsLeft,
     failingSince: previous?.failingSince ?? now,
+    endedFailRunSince: previous?.endedFailRunSince ?? null,
   };
 }
 

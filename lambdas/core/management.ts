@@ -65,6 +65,7 @@ export function newDevice(deviceId: string, settings: MonitorSettings): DeviceRe
     recoveredAt: null,
     failsLeft: null,
     failingSince: null,
+    endedFailRunSince: null,
     failThreshold: null,
     recoverAfterSeconds: null,
     beats: 0,
@@ -106,7 +107,8 @@ export function applyPatch(previous: DeviceRecord, patch: DevicePatchBody, now: 
   };
   // A sweep that still holds the lease may be publishing this outage's down right now: keep it then.
   const leaseLive = previous.lease !== null && previous.lease.until > now;
-  const unannounced = (previous.downSince !== null && !previous.downAlerted) || (previous.downSince === null && previous.failsLeft !== null);
+  const unannounced =
+    (previous.downSince !== null && !previous.downAlerted) || (previous.downSince === null && (previous.failsLeft !== null || previous.endedFailRunSince !== null));
   if (resumed && unannounced && !leaseLive) {
     return {
       ...next,
@@ -116,6 +118,7 @@ export function applyPatch(previous: DeviceRecord, patch: DevicePatchBody, now: 
       recoveredAt: null,
       failsLeft: null,
       failingSince: null,
+      endedFailRunSince: null,
     };
   }
   return next;

@@ -48,6 +48,11 @@ export interface DeviceRecord {
   readonly failsLeft: number | null;
   /** Receive time of the first `fail` of the current run of fails; a run that reaches the threshold is an outage from here. */
   readonly failingSince: number | null;
+  /**
+   * First fail of a run that reached its threshold and was ended by an `ok` beat before its outage
+   * was recorded; the alert outbox still records and announces it. `null` when there is none.
+   */
+  readonly endedFailRunSince: number | null;
   /** Consecutive `fail` beats that open an outage, set for this device; `null`: the deployment's default. */
   readonly failThreshold: number | null;
   /** Seconds a recovered device must stay up before its `device.up`, set for this device; `null`: the deployment's default. */
@@ -84,8 +89,8 @@ export function failRunReached(device: Pick<DeviceRecord, 'failsLeft'>): boolean
  * Whether the store may reclaim this record once the retention period passes: never while an outage
  * is open (its recovery must still be announced) nor before the first beat (a registered device).
  */
-export function expiresByRetention(device: Pick<DeviceRecord, 'lastSeen' | 'downSince' | 'failsLeft'>): boolean {
-  return device.lastSeen !== null && device.downSince === null && !failRunReached(device);
+export function expiresByRetention(device: Pick<DeviceRecord, 'lastSeen' | 'downSince' | 'failsLeft' | 'endedFailRunSince'>): boolean {
+  return device.lastSeen !== null && device.downSince === null && !failRunReached(device) && device.endedFailRunSince === null;
 }
 
 /** The status a user sees. */

@@ -81,9 +81,11 @@ export interface DeviceStore {
   /**
    * Records the outage of a run of fails that reached its threshold (it starts at `failingSince`,
    * reason `fail`) and takes the alert lease, only if at write time no outage is recorded, the device
-   * is not paused, no live lease holds it, and the same run of fails is still reached.
+   * is not paused, no live lease holds it, and the same run of fails is still reached. `ended`: the
+   * run was ended by an `ok` beat before anyone recorded it (`endedFailRunSince`): the outage is
+   * recorded as it was, and its recovery is then announced as usual.
    */
-  claimFailRun(deviceId: string, failingSince: number, now: number, lease: AlertLease): Promise<ConditionalResult>;
+  claimFailRun(deviceId: string, failingSince: number, now: number, lease: AlertLease, ended?: boolean): Promise<ConditionalResult>;
 
   /**
    * Turns `down` again a device whose recovery from the outage at `downSince` was never announced and

@@ -175,6 +175,8 @@ describe('local mode', () => {
       beats: 0,
       message: null,
       meta: null,
+      failThreshold: 1,
+      recoverAfter: 0,
     });
     const updated = await admin('PUT', '/v1/devices/m-1', { interval: 40 });
     expect(updated.status).toBe(200);

@@ -199,6 +199,13 @@ describe('instant alerts', () => {
           OldImage: { fl: { N: [{ exists: true }] } },
         },
       },
+      {
+        eventName: ['MODIFY'],
+        dynamodb: {
+          NewImage: { st: { S: ['up'] }, fl: { N: [{ exists: false }] }, ds: { N: [{ exists: false }] }, p: { BOOL: [{ exists: false }] } },
+          OldImage: { fl: { N: [{ exists: true }] } },
+        },
+      },
     ]);
     // The mapping is created only once the role may read the stream.
     expect(mapping.DependsOn?.some((id) => id.includes('InstantAlertsStreamRead'))).toBe(true);

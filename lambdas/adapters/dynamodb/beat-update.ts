@@ -30,6 +30,10 @@ export function beatUpdate(beat: BeatWrite, storedIntervalMs?: number): { update
   if (beat.recoverAfterSeconds !== undefined) u.set(ATTR.recoverAfterMs, u.value(n(beat.recoverAfterSeconds * 1000)));
   if (beat.healthy) {
     u.set(ATTR.recoveredAt, `if_not_exists(${u.name(ATTR.recoveredAt)}, ${u.value(n(now))})`);
+    // The run this beat ends (if any) is kept as fr/fe, so a reached run no one recorded yet is still
+    // announced; with no run going on, the earlier ones stay (nested if_not_exists: no read needed).
+    u.set(ATTR.endedRunFailsLeft, `if_not_exists(${u.name(ATTR.failsLeft)}, if_not_exists(${u.name(ATTR.endedRunFailsLeft)}, ${u.value(n(1))}))`);
+    u.set(ATTR.endedRunSince, `if_not_exists(${u.name(ATTR.failingSince)}, if_not_exists(${u.name(ATTR.endedRunSince)}, ${u.value(n(0))}))`);
     u.remove(ATTR.failsLeft).remove(ATTR.failingSince);
   } else {
     // Count down from the threshold in force at the run's first fail: the beat's own, else the

@@ -83,6 +83,13 @@ function livenessOfItem(item: Item): LivenessState {
   return stored;
 }
 
+/** The first fail of an ended run that reached its threshold and was never recorded (`fr <= 0`), else null. */
+function endedFailRunSince(item: Item): number | null {
+  const left = num(item, ATTR.endedRunFailsLeft);
+  const since = num(item, ATTR.endedRunSince);
+  return left !== null && left <= 0 && since !== null && since > 0 ? since : null;
+}
+
 /** Turns a stored item into a record. Missing attributes take the values a new record would have. */
 export function recordFromItem(item: Item): DeviceRecord {
   itemFormat(item); // formats 1 and 2 read alike: format 1 lacks the alert-rule attributes
@@ -107,6 +114,7 @@ export function recordFromItem(item: Item): DeviceRecord {
     downAlerted: downSince !== null && num(item, ATTR.alertedDownSince) === downSince,
     recoveredAt: num(item, ATTR.recoveredAt),
     failsLeft: num(item, ATTR.failsLeft),
+    endedFailRunSince: endedFailRunSince(item),
     failingSince: num(item, ATTR.failingSince),
     failThreshold: num(item, ATTR.failThreshold),
     recoverAfterSeconds: recoverAfterMs === null ? null : recoverAfterMs / 1000,
@@ -134,6 +142,8 @@ export const SWEEP_PROJECTION = [
   ATTR.recoveredAt,
   ATTR.failsLeft,
   ATTR.failingSince,
+  ATTR.endedRunFailsLeft,
+  ATTR.endedRunSince,
   ATTR.failThreshold,
   ATTR.recoverAfterMs,
   ATTR.remindersSent,

@@ -245,22 +245,32 @@ export class DynamoDbDeviceStore implements DeviceStore {
     const condition =
       `(${st} = ${u.value(s('up'))} OR ${st} = ${u.value(s('new'))}) AND ${u.name(ATTR.deadline)} < ${u.value(n(now))}` +
       ` AND ${notPaused} AND attribute_not_exists(${u.name(ATTR.downSince)})` +
-      ` AND (attribute_not_exists(${fl}) OR ${fl} > ${u.value(n(0))})`;
+      ` AND (attribute_not_exists(${fl}) OR ${fl} > ${u.value(n(0))})` +
+      ` AND (attribute_not_exists(${u.name(ATTR.endedRunFailsLeft)}) OR ${u.name(ATTR.endedRunFailsLeft)} > ${u.value(n(0))})`;
     return this.conditionalUpdate('markDown', deviceId, u, condition);
   }
 
-  async claimFailRun(deviceId: string, failingSince: number, now: number, lease: AlertLease): Promise<DeviceRecord | null> {
+  async claimFailRun(deviceId: string, failingSince: number, now: number, lease: AlertLease, ended = false): Promise<DeviceRecord | null> {
     const u = new UpdateBuilder();
     const from = u.value(n(failingSince));
-    u.set(ATTR.state, u.value(s('down')));
     u.set(ATTR.downSince, from); // a run of fails is an outage from its first fail
     u.set(ATTR.downReason, u.value(s('fail')));
     const notPaused = DynamoDbDeviceStore.takeLease(u, lease);
-    u.remove(ATTR.recoveredAt).remove(ATTR.alertedDownSince).remove(ATTR.unsettledFailAt).remove(ATTR.ttl);
-    const fl = u.name(ATTR.failsLeft);
-    const condition =
-      `attribute_not_exists(${u.name(ATTR.downSince)}) AND ${u.name(ATTR.failingSince)} = ${from} AND ${fl} <= ${u.value(n(0))}` +
-      ` AND ${notPaused} AND ${DynamoDbDeviceStore.leaseFree(u, now)}`;
+    u.remove(ATTR.alertedDownSince).remove(ATTR.unsettledFailAt).remove(ATTR.ttl);
+    const zero = u.value(n(0));
+    let run: string;
+    if (ended) {
+      // Ended by an ok beat already: the device is up, recovered at `rt`; only the outage is recorded.
+      u.remove(ATTR.endedRunFailsLeft).remove(ATTR.endedRunSince);
+      run = `${u.name(ATTR.endedRunSince)} = ${from} AND ${u.name(ATTR.endedRunFailsLeft)} <= ${zero}`;
+    } else {
+      // Going on: the device is down from here (`st`); the run is handed over to the outage, so the
+      // fails after it count afresh and an ok beat ending it leaves no unrecorded run behind.
+      u.set(ATTR.state, u.value(s('down')));
+      u.remove(ATTR.recoveredAt).remove(ATTR.failsLeft).remove(ATTR.failingSince);
+      run = `${u.name(ATTR.failingSince)} = ${from} AND ${u.name(ATTR.failsLeft)} <= ${zero}`;
+    }
+    const condition = `attribute_not_exists(${u.name(ATTR.downSince)}) AND ${run} AND ${notPaused} AND ${DynamoDbDeviceStore.leaseFree(u, now)}`;
     return this.conditionalUpdate('claimFailRun', deviceId, u, condition);
   }
 
@@ -300,7 +310,10 @@ export class DynamoDbDeviceStore implements DeviceStore {
       // reached its threshold meanwhile, that is the next outage: the record reads down again, and
       // the next pass records it from the run's first fail (claimFailRun).
       const close = new UpdateBuilder();
-      for (const attribute of [ATTR.downSince, ATTR.downReason, ATTR.alertedDownSince, ATTR.leaseUntil, ATTR.leaseOwner]) close.remove(attribute);
+      // Fails inside the outage are part of it: a run they ended is not announced again.
+      for (const attribute of [ATTR.downSince, ATTR.downReason, ATTR.alertedDownSince, ATTR.leaseUntil, ATTR.leaseOwner, ATTR.endedRunFailsLeft, ATTR.endedRunSince]) {
+        close.remove(attribute);
+      }
       const closed = await this.conditionalUpdate('settleAlerts', deviceId, close, holds(close));
       if (closed === null) return 'lease-lost';
       return failRunReached(closed) ? 'reopened' : 'closed';
@@ -355,6 +368,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
         for (const attribute of [ATTR.downSince, ATTR.downReason, ATTR.alertedDownSince, ATTR.recoveredAt, ATTR.unsettledFailAt]) u.remove(attribute);
       }
       if (previous !== null && previous.failsLeft !== null && next.failsLeft === null) u.remove(ATTR.failsLeft).remove(ATTR.failingSince);
+      if (previous !== null && previous.endedFailRunSince !== null && next.endedFailRunSince === null) u.remove(ATTR.endedRunFailsLeft).remove(ATTR.endedRunSince);
       // Retention never reclaims a device that is down or has never beaten.
       if (expiresByRetention(next)) u.set(ATTR.ttl, u.value(n(expiresAtSeconds)));
       else u.remove(ATTR.ttl);

@@ -14,6 +14,8 @@
  *   (`fl` present: fails that brought back an outage whose recovery was not yet announced). The sweep
  *   never writes `st = up`. With a recoverAfter the consumer finds the `device.up` not yet due and
  *   leaves it to the sweep.
+ * - A beat ends a run of fails before the outbox recorded its outage (`fl` in the old image, no `ds`):
+ *   the outbox still records and announces a run that had reached its threshold (kept as `fr`/`fe`).
  * Paused devices (`p`) announce nothing. Everything else (an ordinary beat: up to up) matches nothing.
  * DynamoDB numbers reach the filter as strings, so `fl` is matched as the text "0", never by value.
  */
@@ -52,8 +54,21 @@ export const RECOVERED_FROM_FAILS: FilterPattern = {
   },
 };
 
+/**
+ * A beat ended a run of fails with no outage recorded: if the run had reached its threshold (the
+ * consumer looks), its outage and recovery are announced now. Runs below the threshold match too
+ * and are found to owe nothing: filters cannot compare numbers kept as text.
+ */
+export const FAIL_RUN_ENDED: FilterPattern = {
+  eventName: ['MODIFY'],
+  dynamodb: {
+    NewImage: { [ATTR.state]: { S: ['up'] }, [ATTR.failsLeft]: { N: [{ exists: false }] }, [ATTR.downSince]: { N: [{ exists: false }] }, ...notPaused },
+    OldImage: { [ATTR.failsLeft]: { N: [{ exists: true }] } },
+  },
+};
+
 /** The patterns of the instant-alert consumer; a record matching any one of them is delivered. */
-export const INSTANT_ALERT_FILTERS: readonly FilterPattern[] = [OUTAGE_OPENED, DEVICE_RECOVERED, RECOVERED_FROM_FAILS];
+export const INSTANT_ALERT_FILTERS: readonly FilterPattern[] = [OUTAGE_OPENED, DEVICE_RECOVERED, RECOVERED_FROM_FAILS, FAIL_RUN_ENDED];
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

@@ -50,6 +50,11 @@ export const ATTR = {
   // -1, -2 ...; an ok beat removes `fl` and `fa`.
   failsLeft: 'fl', // N: fail beats still needed to open an outage in the current run of fails (<= 0: reached)
   failingSince: 'fa', // N: epoch ms of the run's first fail; a reached run's outage starts here
+  // An ok beat keeps what the run it ends left: `fr` its `fl`, `fe` its `fa` (when no run was going
+  // on, the earlier values). `fr <= 0` is a run that reached its threshold and ended before the
+  // outbox recorded its outage: the outbox still records and announces it (from `fe`).
+  endedRunFailsLeft: 'fr', // N
+  endedRunSince: 'fe', // N: epoch ms (0: none)
   failThreshold: 'ft', // N: the device's own failThreshold (absent: the deployment's default)
   recoverAfterMs: 'ra', // N: the device's own recoverAfter in ms (absent: the deployment's default)
   beats: 'bc', // N
