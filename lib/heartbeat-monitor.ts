@@ -75,6 +75,8 @@ export interface HeartbeatMonitorProps extends HeartbeatMonitorSettingProps {
   readonly defaultFailThreshold?: SettingProp<'defaultFailThreshold'>;
   /** Seconds a recovered device stays up before its device.up, for devices that set none (settings catalog: `defaultRecoverAfterSeconds`, context `recoverAfter`). */
   readonly defaultRecoverAfterSeconds?: SettingProp<'defaultRecoverAfterSeconds'>;
+  /** Suspicion level (phi) at which a device with detection adaptive is declared down (settings catalog: `adaptivePhi`). */
+  readonly adaptivePhi?: SettingProp<'adaptivePhi'>;
   /** Seconds between sweeps, 10 to 60 (settings catalog: `sweepEverySeconds`, context `sweepEvery`). */
   readonly sweepEverySeconds?: SettingProp<'sweepEverySeconds'>;
   /** How devices reach the service: `httpApi` or `functionUrl` (settings catalog: `frontDoor`). */

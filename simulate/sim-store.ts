@@ -16,9 +16,11 @@ export class SimDeviceStore implements DeviceStore {
   /** The record as stored now; the engine sets it after each beat. */
   record: DeviceRecord | null = null;
 
-  async markDown(_deviceId: string, now: number, lease: AlertLease, downSince?: number): Promise<ConditionalResult> {
+  async markDown(_deviceId: string, now: number, lease: AlertLease, downSince?: number, silentSince?: number): Promise<ConditionalResult> {
     const r = this.record;
-    if (r === null || r.state !== 'up' || r.deadline === null || !(r.deadline < now) || r.paused || r.downSince !== null || failRunReached(r)) return null;
+    if (r === null || r.state !== 'up' || r.deadline === null || r.paused || r.downSince !== null || failRunReached(r)) return null;
+    // Past the deadline, or (an adaptive device judged early) no beat since the sweep read it.
+    if (!(r.deadline < now) && !(silentSince !== undefined && r.lastSeen === silentSince)) return null;
     // A timeout's outage starts at the deadline (or the later one an ended maintenance window set).
     this.record = { ...r, state: 'down', downSince: downSince ?? r.deadline, downReason: 'timeout', downAlerted: false, remindersSent: 0, lease, recoveredAt: null };
     return this.record;

@@ -30,6 +30,8 @@
 
 /** Gaps the beat keeps (g0 newest). Each costs about 6 bytes of item (a 2-byte name, a 5-digit number). */
 export const GAP_REGISTER_SIZE = 4;
+/** The register of a device that has not beaten twice yet. */
+export const EMPTY_GAPS: readonly number[] = Object.freeze(new Array<number>(GAP_REGISTER_SIZE).fill(0));
 /** Gaps needed before the statistics are trusted; until then the fixed deadline alone decides. */
 export const MIN_GAPS = 3;
 /** Floor of the standard deviation, as a share of the mean gap. */
@@ -42,7 +44,8 @@ export type Detection = 'fixed' | 'adaptive';
 
 /** The register after a beat at `now`, from the register and last beat before it (the store's SET, as a function). */
 export function shiftGaps(gaps: readonly number[], lastSeen: number | null, now: number): number[] {
-  return [now - (lastSeen ?? now), ...gaps].slice(0, GAP_REGISTER_SIZE);
+  // Always GAP_REGISTER_SIZE entries: the store writes `if_not_exists(g<k>, 0)` into each slot.
+  return Array.from({ length: GAP_REGISTER_SIZE }, (_, k) => (k === 0 ? now - (lastSeen ?? now) : (gaps[k - 1] ?? 0)));
 }
 
 /** Mean and standard deviation of a register's real gaps (positive ones), floored; null with fewer than MIN_GAPS. */

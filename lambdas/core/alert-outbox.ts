@@ -25,7 +25,9 @@ import {
 import { isCanary } from './canary';
 import { Semaphore } from './concurrency';
 import { MaintenanceCalendar } from './maintenance';
-import { failRunReached, recoverAfterOf, type AlertLease, type DeviceRecord, type MonitorSettings } from './model';
+import { overdueAt } from './adaptive-detection';
+import { failRunReached, graceSeconds, recoverAfterOf, type AlertLease, type DeviceRecord, type MonitorSettings } from './model';
+import { SETTINGS } from './settings-catalog';
 import type { AlertPublisher, Clock, DeviceStore, Logger, MaintenanceStore, SettleOutcome } from './ports';
 
 /**
@@ -37,7 +39,7 @@ import type { AlertPublisher, Clock, DeviceStore, Logger, MaintenanceStore, Sett
 export type OutboxTask = 'lapse' | 'open' | 'relapse' | 'announce' | 'none';
 
 /** The deployment's alert rules the outbox applies; absent ones are off (0). */
-export type AlertRuleSettings = Partial<Pick<MonitorSettings, 'repeatEverySeconds' | 'defaultRecoverAfterSeconds'>>;
+export type AlertRuleSettings = Partial<Pick<MonitorSettings, 'repeatEverySeconds' | 'defaultRecoverAfterSeconds' | 'adaptivePhi'>>;
 
 /**
  * The number of the reminder an announced outage owes at `now`, or null: reminder n falls due
@@ -62,6 +64,17 @@ export function recoveryDue(device: DeviceRecord, now: number, rules: AlertRuleS
 }
 
 /**
+ * When the sweep holds a device overdue: its deadline (moved past any maintenance window it was
+ * silent into), or for an adaptive device the moment its silence became improbable, if earlier.
+ */
+export function sweepDeadline(device: DeviceRecord, now: number, rules: AlertRuleSettings = {}, calendar: MaintenanceCalendar = MaintenanceCalendar.EMPTY): number | null {
+  const deadline = calendar.effectiveDeadline(device, now);
+  if (device.detection !== 'adaptive' || deadline !== device.deadline) return deadline; // a window decides its own end
+  const spanSeconds = device.intervalSeconds + graceSeconds(device);
+  return overdueAt({ lastSeen: device.lastSeen, deadline, detection: device.detection, gaps: device.gaps, spanSeconds }, rules.adaptivePhi ?? SETTINGS.adaptivePhi.default);
+}
+
+/**
  * Decides, from one record read at `now`, what the outbox does with it. `calendar`: the maintenance
  * windows, loaded once by the caller. A device in an active window raises nothing but the recovery
  * of an outage announced before; once its windows ended, its deadline is `calendar.effectiveDeadline`.
@@ -72,7 +85,7 @@ export function classifyForSweep(device: DeviceRecord, now: number, rules: Alert
   // Another sweeper is publishing this device's alerts; it settles them or its lease runs out.
   if (device.lease !== null && device.lease.until > now) return 'none';
   const quiet = calendar.inMaintenance(device, now);
-  const deadline = calendar.effectiveDeadline(device, now);
+  const deadline = sweepDeadline(device, now, rules, calendar);
   if (device.downSince === null) {
     if (quiet) return 'none';
     if (failRunReached(device) || device.endedFailRunSince !== null) return 'open';
@@ -82,7 +95,9 @@ export function classifyForSweep(device: DeviceRecord, now: number, rules: Alert
   if (quiet) return device.downAlerted && recoveryDue(device, now, rules) ? 'announce' : 'none';
   // Recovered, but silent past the new deadline before the recovery was announced (a late sweep, or
   // recoverAfter not yet over): the outage goes on, and its device.up waits for a new recovery.
-  if (device.state === 'up' && deadline !== null && deadline < now) return 'relapse';
+  // By the fixed deadline: a device that just came back has not beaten long enough to judge its cadence.
+  const fixed = calendar.effectiveDeadline(device, now);
+  if (device.state === 'up' && fixed !== null && fixed < now) return 'relapse';
   // An open outage whose down, or whose recovery, has not been announced yet, or that owes a reminder.
   if (!device.downAlerted || recoveryDue(device, now, rules) || reminderDue(device, now, rules.repeatEverySeconds ?? 0) !== null) return 'announce';
   return 'none';
@@ -254,7 +269,7 @@ export class AlertOutbox {
         // open, CAS: no outage, unpaused, the same run of fails, still reached. Loses to an ok beat, or another sweeper.
         const down =
           task === 'lapse'
-            ? await store.markDown(device.deviceId, clock.now(), lease, calendar.effectiveDeadline(device, now) ?? undefined)
+            ? await this.markDown(device, now, lease, calendar)
             : failRunReached(device)
               ? await store.claimFailRun(device.deviceId, device.failingSince as number, clock.now(), lease)
               : await store.claimFailRun(device.deviceId, device.endedFailRunSince as number, clock.now(), lease, true);
@@ -272,6 +287,17 @@ export class AlertOutbox {
       }
     });
     return { claimed, wentDown, writeFailures: failures };
+  }
+
+  /**
+   * Turns an overdue device down. An adaptive device judged before its fixed deadline goes down only
+   * if no beat landed since the read (`lastSeen` unchanged), and its outage starts when its silence
+   * became improbable.
+   */
+  private markDown(device: DeviceRecord, now: number, lease: AlertLease, calendar: MaintenanceCalendar): Promise<DeviceRecord | null> {
+    const downSince = sweepDeadline(device, now, this.deps.settings, calendar) ?? undefined;
+    const early = downSince !== undefined && device.deadline !== null && downSince < device.deadline && device.lastSeen !== null;
+    return this.deps.store.markDown(device.deviceId, this.deps.clock.now(), lease, downSince, early ? (device.lastSeen as number) : undefined);
   }
 
   /** Steps 2 to 4: publishes what the claimed devices owe, then settles each and gives its lease back. */

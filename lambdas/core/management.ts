@@ -1,6 +1,7 @@
 /**
  * What operators do to the fleet: look at devices, register, pause, resume, re-time and forget them.
  */
+import { EMPTY_GAPS, type Detection } from './adaptive-detection';
 import { failThresholdOf, graceSeconds, recoverAfterOf, statusOf, type DeviceRecord, type DeviceStatus, type MonitorSettings } from './model';
 import { incidentView, MAX_INCIDENT_PAGE, type IncidentView, type OutageHistory, type UptimeView } from './history';
 import type { Clock, DeviceQuery, DeviceStore, FleetSummary } from './ports';
@@ -23,6 +24,8 @@ export interface DeviceView {
   readonly failThreshold: number;
   /** The recoverAfter (seconds) in force: the device's own, else the deployment's. */
   readonly recoverAfter: number;
+  /** `fixed`: down at `deadline`; `adaptive`: also down as soon as the silence is improbable for this device (never after `deadline`). */
+  readonly detection: Detection;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -44,6 +47,7 @@ export function deviceView(device: DeviceRecord, settings: Pick<MonitorSettings,
     meta: device.meta,
     failThreshold: failThresholdOf(device, settings),
     recoverAfter: recoverAfterOf(device, settings),
+    detection: device.detection,
   };
 }
 
@@ -73,6 +77,8 @@ export function newDevice(deviceId: string, settings: MonitorSettings): DeviceRe
     meta: null,
     remindersSent: 0,
     lease: null,
+    detection: 'fixed',
+    gaps: EMPTY_GAPS,
   };
 }
 
@@ -104,6 +110,7 @@ export function applyPatch(previous: DeviceRecord, patch: DevicePatchBody, now: 
     deadline,
     failThreshold: patch.failThreshold === undefined ? previous.failThreshold : patch.failThreshold,
     recoverAfterSeconds: patch.recoverAfter === undefined ? previous.recoverAfterSeconds : patch.recoverAfter,
+    detection: patch.detection ?? previous.detection,
   };
   // A sweep that still holds the lease may be publishing this outage's down right now: keep it then.
   const leaseLive = previous.lease !== null && previous.lease.until > now;

@@ -2,6 +2,7 @@
  * The device model of the heartbeat service: the words of the contract as types.
  * Times are epoch milliseconds inside the core; they become ISO-8601 strings only at the edges.
  */
+import type { Detection } from './adaptive-detection';
 import { CORE_SETTING_KEYS, SETTINGS, type CoreSettingKey, type SettingValue } from './settings-catalog';
 
 /** Liveness as the service has observed it. Pausing is kept apart (see `DeviceRecord.paused`). */
@@ -57,6 +58,10 @@ export interface DeviceRecord {
   readonly failThreshold: number | null;
   /** Seconds a recovered device must stay up before its `device.up`, set for this device; `null`: the deployment's default. */
   readonly recoverAfterSeconds: number | null;
+  /** How silence is judged: the fixed deadline alone, or also the suspicion level of the silence (adaptive-detection.ts). */
+  readonly detection: Detection;
+  /** The last gaps between beats, ms, newest first (0: none yet); kept by every beat, used when `detection` is adaptive. */
+  readonly gaps: readonly number[];
   /** `device.still_down` reminders published for the open outage (0 when none, or no outage). */
   readonly remindersSent: number;
   readonly beats: number;

@@ -74,9 +74,11 @@ export interface DeviceStore {
   /**
    * Turns an `up` device `down` (timeout) and takes the alert lease, only if at write time it is
    * still up, not paused, has no open outage, and its deadline is before `now`. The outage starts at
-   * the deadline, or at `downSince` when given (a later deadline set by an ended maintenance window).
+   * the deadline, or at `downSince` when given (a later deadline set by an ended maintenance window,
+   * or an adaptive device's earlier one). `silentSince`: an adaptive device judged overdue before its
+   * deadline; then "its last beat is still `silentSince`" stands in for "its deadline passed".
    */
-  markDown(deviceId: string, now: number, lease: AlertLease, downSince?: number): Promise<ConditionalResult>;
+  markDown(deviceId: string, now: number, lease: AlertLease, downSince?: number, silentSince?: number): Promise<ConditionalResult>;
 
   /**
    * Records the outage of a run of fails that reached its threshold (it starts at `failingSince`,

@@ -246,6 +246,14 @@ export const SETTINGS = {
     lambda: { env: 'DEFAULT_RECOVER_AFTER_SECONDS', setOn: ['sweeper', 'instantAlerts', 'management'] },
     local: { flag: '--recover-after', env: 'HEARTBEAT_RECOVER_AFTER' },
   },
+  adaptivePhi: {
+    // Phi 8: the silence would be that improbable (10^-8) for a device as regular as its last gaps say (adaptive-detection.ts).
+    kind: 'integer', min: 1, max: 16, default: 8, unit: 'n',
+    doc: 'suspicion level (phi = -log10 of the chance of a silence this long) at which a device with detection adaptive is declared down; never later than its fixed deadline',
+    core: true, prop: true, context: true,
+    lambda: { env: 'ADAPTIVE_PHI', setOn: ['sweeper', 'instantAlerts'] },
+    local: { flag: '--adaptive-phi', env: 'HEARTBEAT_ADAPTIVE_PHI' },
+  },
 
 
   // --- AWS only -------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ export const DEVICE_PATCH_BODY = {
   paused: { kind: 'boolean' },
   failThreshold: { kind: 'integer', min: LIMITS.minFailThreshold, max: LIMITS.maxFailThreshold, nullable: true },
   recoverAfter: { kind: 'integer', min: LIMITS.minRecoverAfterSeconds, max: LIMITS.maxRecoverAfterSeconds, nullable: true },
+  detection: { kind: 'enum', values: ['fixed', 'adaptive'] },
 } as const satisfies Schema;
 
 export interface BeatBody {
@@ -63,6 +64,8 @@ export interface DevicePatchBody {
   failThreshold?: number | null;
   /** `null`: back to the deployment's default. */
   recoverAfter?: number | null;
+  /** `adaptive`: also down as soon as the silence is improbable for this device's own cadence. */
+  detection?: 'fixed' | 'adaptive';
 }
 
 export function isValidDeviceId(value: unknown): value is string {

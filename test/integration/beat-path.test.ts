@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBeat, planBeat } from '../../lambdas/core/heartbeat';
-import { DEFAULT_SETTINGS, type MonitorSettings } from '../../lambdas/core/model';
+import { applyPatch, newDevice } from '../../lambdas/core/management';
+import { DEFAULT_SETTINGS, type DeviceRecord, type MonitorSettings } from '../../lambdas/core/model';
 import type { BeatBody } from '../../lambdas/core/validation';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 
@@ -54,6 +55,23 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
     for (const u of used) expect(u).toEqual({ op: 'recordBeat', write: 1, read: 0 });
   });
 
+  it('costs one write unit and no read unit on an adaptive device too, and keeps its last four gaps', async () => {
+    // Prepare: an operator set the device adaptive
+    const used: { op: string; write: number; read: number }[] = [];
+    const store = table.store({ onCapacity: (op, units) => used.push({ op, ...units }) });
+    const t0 = Date.parse('2026-11-25T10:00:00.000Z');
+    await store.configureDevice('adaptive-1', (p) => applyPatch(p ?? newDevice('adaptive-1', DEFAULT_SETTINGS), { detection: 'adaptive' }, t0, DEFAULT_SETTINGS), 2_000_000_000);
+    used.length = 0;
+    // Act: beats 60.0, 60.5, 59.5, 61.0 and 60.2 s apart
+    let t = t0;
+    await store.recordBeat(planBeat('adaptive-1', {}, t, DEFAULT_SETTINGS));
+    for (const gap of [60_000, 60_500, 59_500, 61_000, 60_200]) await store.recordBeat(planBeat('adaptive-1', {}, (t += gap), DEFAULT_SETTINGS));
+    // Assess
+    for (const u of used) expect(u).toEqual({ op: 'recordBeat', write: 1, read: 0 });
+    expect(used).toHaveLength(6);
+    expect(await store.getDevice('adaptive-1')).toMatchObject({ detection: 'adaptive', gaps: [60_200, 61_000, 59_500, 60_500] });
+  });
+
   it('returns the previous record, so a recovery is known without a read', async () => {
     const store = table.store();
     const t0 = Date.parse('2026-11-25T10:00:00.000Z');
@@ -88,16 +106,24 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
       historyDays: fc.constant(90),
       defaultFailThreshold: fc.integer({ min: 1, max: 3 }),
       defaultRecoverAfterSeconds: fc.constant(0),
+      adaptivePhi: fc.constant(8),
     });
+    // Gaps between beats vary (the adaptive gap register), and some devices were set adaptive by an operator first.
+    const gapArb = fc.integer({ min: 1, max: 600_000 });
     let run = 0;
     await fc.assert(
       // Each beat is planned under its own settings: a redeploy may change the default interval or grace.
-      fc.asyncProperty(fc.array(fc.tuple(settingsArb, bodyArb), { minLength: 1, maxLength: 8 }), async (beats) => {
+      fc.asyncProperty(fc.boolean(), fc.array(fc.tuple(settingsArb, bodyArb, gapArb), { minLength: 1, maxLength: 8 }), async (adaptive, beats) => {
         const deviceId = `prop-${run++}`;
-        let expected = null;
+        let expected: DeviceRecord | null = null;
         let t = Date.parse('2026-11-25T10:00:00.000Z');
-        for (const [settings, body] of beats) {
-          t += 1234;
+        if (adaptive) {
+          const patch = (previous: DeviceRecord | null) => applyPatch(previous ?? newDevice(deviceId, DEFAULT_SETTINGS), { detection: 'adaptive' }, t, DEFAULT_SETTINGS);
+          expected = (await store.configureDevice(deviceId, patch, 2_000_000_000)).device;
+          expect(expected.detection).toBe('adaptive');
+        }
+        for (const [settings, body, gap] of beats) {
+          t += gap;
           const beat = planBeat(deviceId, body, t, settings);
           const previous = await store.recordBeat(beat);
           expect(previous).toEqual(expected);
@@ -108,7 +134,7 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
       {
         numRuns: 80,
         // The redeploy that once made the store and the core disagree: a default grace appears.
-        examples: [[[[{ ...DEFAULT_SETTINGS, defaultGraceSeconds: null }, {}], [{ ...DEFAULT_SETTINGS, defaultGraceSeconds: 10 }, {}]]]],
+        examples: [[false, [[{ ...DEFAULT_SETTINGS, defaultGraceSeconds: null }, {}, 1234], [{ ...DEFAULT_SETTINGS, defaultGraceSeconds: 10 }, {}, 1234]]]],
       },
     );
   });

@@ -10,6 +10,9 @@ import {
   suspicionDelayMs,
   type SilenceView,
 } from '../../lambdas/core/adaptive-detection';
+import { classifyForSweep, sweepDeadline } from '../../lambdas/core/alert-outbox';
+import { applyBeat, planBeat } from '../../lambdas/core/heartbeat';
+import { DEFAULT_SETTINGS } from '../../lambdas/core/model';
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 
@@ -31,7 +34,7 @@ describe('shiftGaps', () => {
     // Assess
     expect(gaps).toEqual([59_900, 60_100, 59_500, 60_500]);
     expect(gaps).toHaveLength(GAP_REGISTER_SIZE);
-    expect(registerAfter([0]).gaps).toEqual([0]);
+    expect(registerAfter([0]).gaps).toEqual([0, 0, 0, 0]);
   });
 });
 
@@ -102,5 +105,31 @@ describe('overdueAt', () => {
   });
   it('says nothing for a device that never beat', () => {
     expect(overdueAt(device('adaptive', { lastSeen: null, deadline: null }), 8)).toBeNull();
+  });
+});
+
+describe('classifyForSweep with adaptive detection', () => {
+  // A device that beat every minute for five minutes (fake clock: each beat at a chosen time).
+  const settings = { ...DEFAULT_SETTINGS, adaptivePhi: 8 };
+  let record = applyBeat(null, planBeat('a1', {}, T0, settings));
+  for (const offset of [60_000, 120_200, 180_000, 240_100]) record = applyBeat(record, planBeat('a1', {}, T0 + offset, settings));
+  const lastSeen = T0 + 240_100;
+
+  it('lapses an adaptive device once its silence is improbable, well before its fixed deadline', () => {
+    // Prepare
+    const adaptive = { ...record, detection: 'adaptive' as const };
+    const suspectAt = sweepDeadline(adaptive, lastSeen + 70_000, settings) as number;
+    // Assess
+    expect(record.deadline).toBe(lastSeen + 120_000);
+    expect(suspectAt).toBeLessThan(lastSeen + 70_000);
+    expect(classifyForSweep(adaptive, lastSeen + 59_000, settings)).toBe('none');
+    expect(classifyForSweep(adaptive, lastSeen + 70_000, settings)).toBe('lapse');
+    expect(classifyForSweep(record, lastSeen + 70_000, settings)).toBe('none'); // the same device, fixed
+  });
+  it('waits longer for a higher threshold, never past the fixed deadline', () => {
+    const adaptive = { ...record, detection: 'adaptive' as const };
+    expect(classifyForSweep(adaptive, lastSeen + 67_000, { adaptivePhi: 8 })).toBe('lapse');
+    expect(classifyForSweep(adaptive, lastSeen + 67_000, { adaptivePhi: 16 })).toBe('none');
+    expect(sweepDeadline({ ...adaptive, gaps: [10_000, 110_000, 10_000, 110_000] }, lastSeen, { adaptivePhi: 8 })).toBe(record.deadline);
   });
 });

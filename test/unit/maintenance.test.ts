@@ -16,7 +16,7 @@ const device: DeviceRecord = {
   deviceId: 'pump-1', state: 'up', paused: false, group: 'plant-a', intervalSeconds: 60, explicitGraceSeconds: null,
   lastSeen: T0, firstSeen: T0, deadline: T0 + 120_000, downSince: null, downReason: null, downAlerted: false, recoveredAt: T0,
   failsLeft: null, failingSince: null, endedFailRunSince: null, failThreshold: null, recoverAfterSeconds: null, remindersSent: 0,
-  beats: 1, message: null, meta: null, lease: null,
+  beats: 1, message: null, meta: null, lease: null, detection: 'fixed', gaps: [],
 };
 const window = (over: Partial<MaintenanceWindow> = {}): MaintenanceWindow => ({
   windowId: 'w1', deviceIds: ['pump-1'], group: null, from: T0 + 60_000, until: T0 + 600_000, reason: null, ...over,

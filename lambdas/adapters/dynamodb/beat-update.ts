@@ -47,6 +47,7 @@ export function beatUpdate(beat: BeatWrite, storedIntervalMs?: number): { update
     u.set(ATTR.failingSince, `if_not_exists(${u.name(ATTR.failingSince)}, ${u.value(n(now))})`);
     u.remove(ATTR.recoveredAt);
   }
+  shiftGapRegister(u, now);
   const shape = setBeatTiming(u, beat, storedIntervalMs);
   if (beat.nextSeconds !== undefined) setNextDeadline(u, beat, beat.nextSeconds * 1000, storedIntervalMs);
   stampItemFormat(u);
@@ -55,6 +56,18 @@ export function beatUpdate(beat: BeatWrite, storedIntervalMs?: number): { update
   // move lastSeen and the deadline backwards. The condition costs no read unit.
   const newest = `(attribute_not_exists(${ls}) OR ${ls} <= ${u.value(n(now))})`;
   return { update: u, condition: shape === null ? newest : `${newest} AND (${shape})` };
+}
+
+/**
+ * The gap register of adaptive detection (`shiftGaps` in core/adaptive-detection.ts): every right-hand
+ * side reads the item as it was, so each slot takes the one before it and the newest is this beat's
+ * gap, one subtraction. A first beat's gap is 0 (`if_not_exists(ls, :now)`), as are empty slots.
+ */
+function shiftGapRegister(u: UpdateBuilder, now: number): void {
+  const zero = u.value(n(0));
+  for (let k = ATTR.gaps.length - 1; k > 0; k--) u.set(ATTR.gaps[k] as string, `if_not_exists(${u.name(ATTR.gaps[k - 1] as string)}, ${zero})`);
+  const nowValue = u.value(n(now));
+  u.set(ATTR.gaps[0], `${nowValue} - if_not_exists(${u.name(ATTR.lastSeen)}, ${nowValue})`);
 }
 
 /**

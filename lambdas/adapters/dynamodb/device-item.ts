@@ -123,6 +123,9 @@ export function recordFromItem(item: Item): DeviceRecord {
     message: str(item, ATTR.message),
     meta: parseMeta(str(item, ATTR.meta)),
     lease: leaseUntil !== null && leaseOwner !== null ? { until: leaseUntil, owner: leaseOwner } : null,
+    detection: item[ATTR.adaptive]?.BOOL === true ? 'adaptive' : 'fixed',
+    // Items written before the register (format 1, and format 2 before adaptive detection) read as an empty one.
+    gaps: ATTR.gaps.map((name) => num(item, name) ?? 0),
   };
 }
 
@@ -151,6 +154,8 @@ export const SWEEP_PROJECTION = [
   ATTR.leaseUntil,
   ATTR.leaseOwner,
   ATTR.formatVersion,
+  ATTR.adaptive,
+  ...ATTR.gaps,
 ];
 
 /** The opaque cursor that continues a listing after the item with key `key` (returned or only read). */

@@ -230,7 +230,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
     return `attribute_not_exists(${u.name(ATTR.paused)})`;
   }
 
-  async markDown(deviceId: string, now: number, lease: AlertLease, downSince?: number): Promise<DeviceRecord | null> {
+  async markDown(deviceId: string, now: number, lease: AlertLease, downSince?: number, silentSince?: number): Promise<DeviceRecord | null> {
     const u = new UpdateBuilder();
     u.set(ATTR.state, u.value(s('down')));
     // A timeout's outage starts at the deadline (or the later one an ended maintenance window set).
@@ -242,8 +242,11 @@ export class DynamoDbDeviceStore implements DeviceStore {
     const st = u.name(ATTR.state);
     const fl = u.name(ATTR.failsLeft);
     // `new` with a deadline: a registered device whose first beats were fails below the threshold.
+    // An adaptive device judged overdue early: no beat since the sweep read it stands in for a passed deadline.
+    const overdue = `${u.name(ATTR.deadline)} < ${u.value(n(now))}`;
+    const silent = silentSince === undefined ? overdue : `(${overdue} OR ${u.name(ATTR.lastSeen)} = ${u.value(n(silentSince))})`;
     const condition =
-      `(${st} = ${u.value(s('up'))} OR ${st} = ${u.value(s('new'))}) AND ${u.name(ATTR.deadline)} < ${u.value(n(now))}` +
+      `(${st} = ${u.value(s('up'))} OR ${st} = ${u.value(s('new'))}) AND ${silent}` +
       ` AND ${notPaused} AND attribute_not_exists(${u.name(ATTR.downSince)})` +
       ` AND (attribute_not_exists(${fl}) OR ${fl} > ${u.value(n(0))})` +
       ` AND (attribute_not_exists(${u.name(ATTR.endedRunFailsLeft)}) OR ${u.name(ATTR.endedRunFailsLeft)} > ${u.value(n(0))})`;
@@ -362,6 +365,8 @@ export class DynamoDbDeviceStore implements DeviceStore {
       else u.set(ATTR.failThreshold, u.value(n(next.failThreshold)));
       if (next.recoverAfterSeconds === null) u.remove(ATTR.recoverAfterMs);
       else u.set(ATTR.recoverAfterMs, u.value(n(next.recoverAfterSeconds * 1000)));
+      if (next.detection === 'adaptive') u.set(ATTR.adaptive, u.value({ BOOL: true }));
+      else u.remove(ATTR.adaptive);
       // A resume forgets an outage never announced, and a run of fails that went on while paused (see applyPatch).
       const forgetsOutage = previous !== null && previous.downSince !== null && next.downSince === null;
       if (forgetsOutage) {

@@ -57,6 +57,11 @@ export const ATTR = {
   endedRunSince: 'fe', // N: epoch ms (0: none)
   failThreshold: 'ft', // N: the device's own failThreshold (absent: the deployment's default)
   recoverAfterMs: 'ra', // N: the device's own recoverAfter in ms (absent: the deployment's default)
+  // Adaptive detection (adaptive-detection.ts). Every beat shifts the gap register (about 6 bytes a
+  // gap): the beat cannot read whether the device is adaptive, and a register that is always
+  // current lets PUT switch detection with no warm-up. `ad` is present only on adaptive devices.
+  adaptive: 'ad', // BOOL, present only while detection is adaptive
+  gaps: ['i0', 'i1', 'i2', 'i3'], // N: the last gaps between beats, ms, i0 newest (0: none yet)
   beats: 'bc', // N
   message: 'msg', // S
   meta: 'mt', // S: the meta object as JSON
