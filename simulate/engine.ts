@@ -9,8 +9,7 @@
  * engine returns each device's downs with their sweep time, and measures.ts folds them with the
  * real `aggregateStorms`.
  */
-import { overdueAt, shiftGaps } from '../lambdas/core/adaptive-detection';
-import { AlertOutbox, classifyForSweep } from '../lambdas/core/alert-outbox';
+import { AlertOutbox, classifyForSweep, sweepDeadline } from '../lambdas/core/alert-outbox';
 import type { Alert } from '../lambdas/core/alerts';
 import { applyBeat, planBeat } from '../lambdas/core/heartbeat';
 import { graceSeconds, type DeviceRecord, type MonitorSettings } from '../lambdas/core/model';
@@ -29,11 +28,6 @@ export interface Mode {
   readonly beatFields: Readonly<Record<string, unknown>>;
   /** Changes made to the device record before its first beat (what `PUT /v1/devices/{id}` would set). */
   readonly configure?: (record: DeviceRecord) => DeviceRecord;
-  /**
-   * Adaptive detection with this phi threshold (lambdas/core/adaptive-detection.ts): the beat keeps
-   * the gap register (`shiftGaps`, the store's SET) and the sweep lapses the device at `overdueAt`.
-   */
-  readonly adaptivePhi?: number;
 }
 
 /** A page: a `device.down` the outbox published for one device (before storms fold them). */
@@ -72,7 +66,11 @@ function nextActionAt(record: DeviceRecord | null, after: number, schedule: Swee
   if (record === null) return Number.POSITIVE_INFINITY;
   // The common case, kept cheap: up, no outage, on time. The first sweep after its deadline is the first
   // that can lapse it (the outbox's classifyForSweep makes the decision there).
-  if (record.state === 'up' && record.downSince === null && record.deadline !== null && !record.paused) return sweepAfter(schedule, Math.max(record.deadline, after));
+  // (For an adaptive device that is the core's sweepDeadline: its deadline, or earlier once its silence is improbable.)
+  if (record.state === 'up' && record.downSince === null && record.deadline !== null && !record.paused) {
+    const deadline = record.detection === 'adaptive' ? (sweepDeadline(record, after, settings) as number) : record.deadline;
+    return sweepAfter(schedule, Math.max(deadline, after));
+  }
   const next = sweepAfter(schedule, after);
   if (classifyForSweep(record, next, settings) !== 'none') return next;
   // An open outage of a device that is back up may owe an alert later (rules wait before device.up): look at each sweep.
@@ -102,7 +100,6 @@ export async function simulateDevice(plan: DevicePlan, mode: Mode, schedule: Swe
   const baseBody = mode.beatFields as BeatBody;
   const { arrivals, nextSeconds } = plan;
   let beat = 0;
-  let gaps: number[] = [];
   /** Virtual time of the last event handled (a beat or a sweep). */
   let now = Number.NEGATIVE_INFINITY;
   for (;;) {
@@ -115,16 +112,6 @@ export async function simulateDevice(plan: DevicePlan, mode: Mode, schedule: Swe
       const fails = plan.fails?.[beat] === 1;
       const body = next > 0 || fails ? ({ ...baseBody, ...(next > 0 ? { next } : {}), ...(fails ? { status: 'fail' } : {}) } as BeatBody) : baseBody;
       const after = applyBeat(record, planBeat(plan.deviceId, body, beatAt, mode.settings));
-      if (mode.adaptivePhi !== undefined) {
-        // Until the record carries the register and the sweep judges it itself, the engine keeps the
-        // register and hands the outbox the adaptive overdue time as the deadline it lapses at.
-        gaps = shiftGaps(gaps, record?.lastSeen ?? null, beatAt);
-        const deadline = overdueAt(
-          { lastSeen: after.lastSeen, deadline: after.deadline, detection: 'adaptive', gaps, spanSeconds: after.intervalSeconds + graceSeconds(after) },
-          mode.adaptivePhi,
-        );
-        Object.assign(after, { deadline });
-      }
       // The device's own settings (PUT) are in place from its first beat on.
       store.record = record === null && mode.configure ? mode.configure(after) : after;
       now = beatAt;

@@ -1,26 +1,34 @@
 /** How the simulated fleets are monitored: the deployment's defaults, then the opt-in rules. */
+import { GAP_REGISTER_SIZE } from '../lambdas/core/adaptive-detection';
 import { DEFAULT_SETTINGS } from '../lambdas/core/model';
 import type { Mode } from './engine';
-import { GAP_REGISTER_SIZE } from '../lambdas/core/adaptive-detection';
 
-/** The suspicion threshold of adaptive mode (the default the catalog setting will have). */
-const ADAPTIVE_PHI = 8;
+/** The rules of the `rules` mode, set per device as `PUT /v1/devices/{id}` would. */
+const FAIL_THRESHOLD = 3;
+const RECOVER_AFTER_SECONDS = 600;
 
-/** Every mode the simulator compares; rules not in the core yet are left out (see README). */
+/** Every mode the simulator compares. */
 export function modes(): Mode[] {
   return [
     {
       name: 'fixed',
-      description: 'the defaults: deadline = last beat + interval + grace (grace = interval), page on the first timeout',
+      description: 'the defaults: deadline = last beat + interval + grace (grace = interval), page on the first timeout or fail',
       settings: DEFAULT_SETTINGS,
       beatFields: {},
     },
     {
-      name: 'adaptive',
-      description: `the defaults, and detection "adaptive" with phi ${ADAPTIVE_PHI}: down once the silence reaches that suspicion level under the last ${GAP_REGISTER_SIZE} gaps (normal model), never later than the fixed deadline`,
+      name: 'rules',
+      description: `fixed, with failThreshold ${FAIL_THRESHOLD} and recoverAfter ${RECOVER_AFTER_SECONDS} s per device`,
       settings: DEFAULT_SETTINGS,
       beatFields: {},
-      adaptivePhi: ADAPTIVE_PHI,
+      configure: (record) => ({ ...record, failThreshold: FAIL_THRESHOLD, recoverAfterSeconds: RECOVER_AFTER_SECONDS }),
+    },
+    {
+      name: 'adaptive',
+      description: `the defaults, and detection "adaptive" per device with the default adaptivePhi ${DEFAULT_SETTINGS.adaptivePhi}: down once the silence reaches that suspicion level under the last ${GAP_REGISTER_SIZE} gaps (normal model), never later than the fixed deadline`,
+      settings: DEFAULT_SETTINGS,
+      beatFields: {},
+      configure: (record) => ({ ...record, detection: 'adaptive' }),
     },
   ];
 }

@@ -45,7 +45,7 @@ describe('management handler', () => {
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
       deviceId: 'reg-1', status: 'new', group: 'plant-a', interval: 30, grace: 30,
-      lastSeen: null, deadline: null, downSince: null, beats: 0, message: null, meta: null, failThreshold: 1, recoverAfter: 0,
+      lastSeen: null, deadline: null, downSince: null, beats: 0, message: null, meta: null, failThreshold: 1, recoverAfter: 0, detection: 'fixed',
     });
     const updated = await put('reg-1', { grace: 5 });
     expect(updated.status).toBe(200);
