@@ -12,7 +12,7 @@
 import { AlertOutbox, classifyForSweep, sweepDeadline } from '../lambdas/core/alert-outbox';
 import type { Alert } from '../lambdas/core/alerts';
 import { applyBeat, planBeat } from '../lambdas/core/heartbeat';
-import { graceSeconds, type DeviceRecord, type MonitorSettings } from '../lambdas/core/model';
+import type { DeviceRecord, MonitorSettings } from '../lambdas/core/model';
 import { silentLogger, type AlertPublisher } from '../lambdas/core/ports';
 import type { BeatBody } from '../lambdas/core/validation';
 import type { DevicePlan, Interval } from './scenarios';

@@ -44,8 +44,11 @@ export type Detection = 'fixed' | 'adaptive';
 
 /** The register after a beat at `now`, from the register and last beat before it (the store's SET, as a function). */
 export function shiftGaps(gaps: readonly number[], lastSeen: number | null, now: number): number[] {
-  // Always GAP_REGISTER_SIZE entries: the store writes `if_not_exists(g<k>, 0)` into each slot.
-  return Array.from({ length: GAP_REGISTER_SIZE }, (_, k) => (k === 0 ? now - (lastSeen ?? now) : (gaps[k - 1] ?? 0)));
+  // Always GAP_REGISTER_SIZE entries: the store writes `if_not_exists(i<k>, 0)` into each slot.
+  const next = new Array<number>(GAP_REGISTER_SIZE);
+  next[0] = now - (lastSeen ?? now);
+  for (let k = 1; k < GAP_REGISTER_SIZE; k++) next[k] = gaps[k - 1] ?? 0;
+  return next;
 }
 
 /** Mean and standard deviation of a register's real gaps (positive ones), floored; null with fewer than MIN_GAPS. */
@@ -73,6 +76,14 @@ export function phi(elapsedMs: number, stats: { readonly meanMs: number; readonl
 
 /** The silence (ms after the last beat) at which phi reaches `threshold`: the mean plus y standard deviations, y solved by Newton's method. */
 export function suspicionDelayMs(stats: { readonly meanMs: number; readonly stdMs: number }, threshold: number): number {
+  return stats.meanMs + deviationsAt(threshold) * stats.stdMs;
+}
+
+/** Standard deviations past the mean where phi reaches `threshold` (solved once per threshold: the sweep asks for every device). */
+const deviationsByThreshold = new Map<number, number>();
+function deviationsAt(threshold: number): number {
+  const known = deviationsByThreshold.get(threshold);
+  if (known !== undefined) return known;
   // tail(y) = 10^-threshold  <=>  y (1.5976 + 0.070566 y^2) = ln((1 - p) / p)
   const p = 10 ** -threshold;
   const target = Math.log((1 - p) / p);
@@ -81,7 +92,8 @@ export function suspicionDelayMs(stats: { readonly meanMs: number; readonly stdM
     const f = y * (1.5976 + 0.070566 * y * y) - target;
     y -= f / (1.5976 + 3 * 0.070566 * y * y);
   }
-  return stats.meanMs + y * stats.stdMs;
+  deviationsByThreshold.set(threshold, y);
+  return y;
 }
 
 /** What the sweep needs of a device record to judge it. */

@@ -65,7 +65,10 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
     // Act: beats 60.0, 60.5, 59.5, 61.0 and 60.2 s apart
     let t = t0;
     await store.recordBeat(planBeat('adaptive-1', {}, t, DEFAULT_SETTINGS));
-    for (const gap of [60_000, 60_500, 59_500, 61_000, 60_200]) await store.recordBeat(planBeat('adaptive-1', {}, (t += gap), DEFAULT_SETTINGS));
+    for (const gap of [60_000, 60_500, 59_500, 61_000, 60_200]) {
+      t += gap;
+      await store.recordBeat(planBeat('adaptive-1', {}, t, DEFAULT_SETTINGS));
+    }
     // Assess
     for (const u of used) expect(u).toEqual({ op: 'recordBeat', write: 1, read: 0 });
     expect(used).toHaveLength(6);
