@@ -150,7 +150,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     const sink = new LocalAlertSink({ file: layout.alerts, print });
     const publisher = delivery ? delivery.wrap(sink) : sink;
     const sweeper = new Sweeper(
-      { store, maintenance, publisher, clock, settings: monitor, logger },
+      { store, maintenance, publisher, clock, settings: monitor, logger, history },
       // One segment: a local fleet is small, and DynamoDB Local shares our two cores.
       { segments: 1, writeConcurrency: 8 },
     );
