@@ -26,17 +26,17 @@ export class SimDeviceStore implements DeviceStore {
     return this.record;
   }
 
-  async claimFailRun(_deviceId: string, failingSince: number, now: number, lease: AlertLease, ended = false): Promise<ConditionalResult> {
+  async claimFailRun(_deviceId: string, failingSince: number, now: number, lease: AlertLease, ended = false, downSince = failingSince): Promise<ConditionalResult> {
     const r = this.record;
     if (r === null || r.downSince !== null || r.paused || (r.lease !== null && !(r.lease.until < now))) return null;
-    const recorded = { ...r, downSince: failingSince, downReason: 'fail' as const, downAlerted: false, remindersSent: 0, lease };
+    const recorded = { ...r, downSince, downReason: 'fail' as const, downAlerted: false, remindersSent: 0, lease };
     if (ended) {
       if (r.endedFailRunSince !== failingSince) return null;
       this.record = { ...recorded, endedFailRunSince: null };
     } else {
       if (r.failingSince !== failingSince || !failRunReached(r)) return null;
       // A run of fails is an outage from its first fail; the run is handed over to the outage.
-      this.record = { ...recorded, state: 'down', recoveredAt: null, failsLeft: null, failingSince: null };
+      this.record = { ...recorded, state: 'down', recoveredAt: null, failsLeft: null, failingSince: null, endedFailRunSince: null };
     }
     return this.record;
   }

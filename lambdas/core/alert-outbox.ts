@@ -271,7 +271,8 @@ export class AlertOutbox {
           task === 'lapse'
             ? await this.markDown(device, now, lease, calendar)
             : failRunReached(device)
-              ? await store.claimFailRun(device.deviceId, device.failingSince as number, clock.now(), lease)
+              ? // A reached run that ended just before this one, unrecorded: one outage from the first (it flapped).
+                await store.claimFailRun(device.deviceId, device.failingSince as number, clock.now(), lease, false, device.endedFailRunSince ?? (device.failingSince as number))
               : await store.claimFailRun(device.deviceId, device.endedFailRunSince as number, clock.now(), lease, true);
         if (down === null) return;
         if (task === 'lapse') wentDown++; // a reached run of fails was counted as down already (or is over)

@@ -85,9 +85,11 @@ export interface DeviceStore {
    * reason `fail`) and takes the alert lease, only if at write time no outage is recorded, the device
    * is not paused, no live lease holds it, and the same run of fails is still reached. `ended`: the
    * run was ended by an `ok` beat before anyone recorded it (`endedFailRunSince`): the outage is
-   * recorded as it was, and its recovery is then announced as usual.
+   * recorded as it was, and its recovery is then announced as usual. `downSince` (default
+   * `failingSince`): where the outage starts, earlier when an ended run that reached its threshold
+   * came just before this one (the device flapped: one outage from the first).
    */
-  claimFailRun(deviceId: string, failingSince: number, now: number, lease: AlertLease, ended?: boolean): Promise<ConditionalResult>;
+  claimFailRun(deviceId: string, failingSince: number, now: number, lease: AlertLease, ended?: boolean, downSince?: number): Promise<ConditionalResult>;
 
   /**
    * Turns `down` again a device whose recovery from the outage at `downSince` was never announced and

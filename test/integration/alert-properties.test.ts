@@ -2,7 +2,9 @@
  * The alert guarantees as properties, against DynamoDB Local: random interleavings of ok and fail
  * beats (some arriving late, out of order), pauses, resumes, deletes, and two sweepers running one
  * after the other, at the same time, or with a beat landing while one publishes, through a publisher
- * that fails for a while. After a last quiet sweep with the publisher healthy, the alerts delivered
+ * that fails for a while, and the stream consumer's outbox handed each beat's record (fails and
+ * recoveries go out through the stream; a run of fails is recorded there, see docs/api.md, Alert
+ * rules). After a last quiet sweep with the publisher healthy, the alerts delivered
  * must satisfy:
  *   - every outage the service owed (a fail, or a silence past the deadline that a sweep saw, while
  *     not paused) is announced: some announced incident covers it;
@@ -14,6 +16,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lambdas/core/alerts';
+import { AlertOutbox } from '../../lambdas/core/alert-outbox';
 import { HeartbeatRecorder, planBeat } from '../../lambdas/core/heartbeat';
 import { FleetManager } from '../../lambdas/core/management';
 import { DEFAULT_SETTINGS, type DeviceRecord } from '../../lambdas/core/model';
@@ -115,6 +118,8 @@ describe('alert guarantees under random interleavings', () => {
         const recorder = new HeartbeatRecorder({ store, clock, settings, logger: silentLogger });
         const manager = new FleetManager({ store, clock, settings });
         const sweepers = [0, 1].map(() => new Sweeper({ store, publisher, clock, settings, logger: silentLogger }, { segments: 2, writeConcurrency: 4 }));
+        // The instant-alert consumer: the table's stream hands it each beat's new record.
+        const consumer = new AlertOutbox({ store, publisher, clock, settings, logger: silentLogger }, { writeConcurrency: 4 });
         const idOf = (dev: Dev, truth: Truth) => `r${run}-${dev}-${truth.incarnation}`;
         const truths = new Map<Dev, Truth>(DEVICES.map((d) => [d, { incarnation: 0, exists: false, paused: false, lastActivity: null, lastBeat: null }]));
         const owed: Owed[] = [];
@@ -128,6 +133,8 @@ describe('alert guarantees under random interleavings', () => {
           clock.advance(1); // receive times are distinct: two outages of one device never start in the same millisecond
           const now = clock.now();
           await recorder.record(idOf(dev, t), { interval: 5, grace: 0, status: ok ? 'ok' : 'fail' });
+          const written = await store.getDevice(idOf(dev, t));
+          if (written !== null) await consumer.process([written], AlertOutbox.lease(clock.now() + 30_000));
           for (const o of owed) if (o.deviceId === idOf(dev, t) && o.until === Number.POSITIVE_INFINITY) o.until = now;
           t.exists = true;
           t.lastActivity = now;

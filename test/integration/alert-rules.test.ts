@@ -64,6 +64,41 @@ describe('alert rules against DynamoDB Local', () => {
     expect(await store.getDevice('ft-put')).toMatchObject({ state: 'down', downSince: T0 + 10_000, downReason: 'fail', failsLeft: 2, downAlerted: true });
   });
 
+  it('a reached run of fails that ended before any sweep is still announced, and one that follows it continues the same outage', async () => {
+    // Prepare
+    const { clock, recorder, sweeper, publisher, types } = setup(table);
+    await recorder.record('ft-flap', {});
+    // Act: fail, ok, fail with no sweep in between; then the device is fine.
+    clock.advance(1000);
+    await recorder.record('ft-flap', { status: 'fail' });
+    clock.advance(1000);
+    await recorder.record('ft-flap', {});
+    clock.advance(1000);
+    await recorder.record('ft-flap', { status: 'fail' });
+    await sweeper.sweep();
+    clock.advance(1000);
+    await recorder.record('ft-flap', {});
+    await sweeper.sweep();
+    // Assess: one outage, from the first fail.
+    expect(types('ft-flap')).toEqual(['device.down', 'device.up']);
+    expect(publisher.ofType('device.down').find((a) => a.deviceId === 'ft-flap')?.incidentId).toBe(`ft-flap:${new Date(T0 + 1000).toISOString()}`);
+  });
+
+  it('announces a reached run of fails that an ok beat ended before any sweep: its down, then its up', async () => {
+    // Prepare
+    const { clock, recorder, sweeper, types } = setup(table);
+    await recorder.record('ft-blip', {});
+    // Act
+    clock.advance(1000);
+    await recorder.record('ft-blip', { status: 'fail' });
+    clock.advance(1000);
+    await recorder.record('ft-blip', {});
+    await sweeper.sweep();
+    await sweeper.sweep();
+    // Assess
+    expect(types('ft-blip')).toEqual(['device.down', 'device.up']);
+  });
+
   it('an ok beat ends a run of fails below the threshold: nothing is ever announced', async () => {
     // Prepare
     const { clock, recorder, sweeper, types } = setup(table, { defaultFailThreshold: 2 });

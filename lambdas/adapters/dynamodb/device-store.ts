@@ -253,10 +253,11 @@ export class DynamoDbDeviceStore implements DeviceStore {
     return this.conditionalUpdate('markDown', deviceId, u, condition);
   }
 
-  async claimFailRun(deviceId: string, failingSince: number, now: number, lease: AlertLease, ended = false): Promise<DeviceRecord | null> {
+  async claimFailRun(deviceId: string, failingSince: number, now: number, lease: AlertLease, ended = false, downSince = failingSince): Promise<DeviceRecord | null> {
     const u = new UpdateBuilder();
     const from = u.value(n(failingSince));
-    u.set(ATTR.downSince, from); // a run of fails is an outage from its first fail
+    // A run of fails is an outage from its first fail (or from an earlier reached run it follows).
+    u.set(ATTR.downSince, downSince === failingSince ? from : u.value(n(downSince)));
     u.set(ATTR.downReason, u.value(s('fail')));
     const notPaused = DynamoDbDeviceStore.takeLease(u, lease);
     u.remove(ATTR.alertedDownSince).remove(ATTR.unsettledFailAt).remove(ATTR.ttl);
@@ -270,7 +271,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
       // Going on: the device is down from here (`st`); the run is handed over to the outage, so the
       // fails after it count afresh and an ok beat ending it leaves no unrecorded run behind.
       u.set(ATTR.state, u.value(s('down')));
-      u.remove(ATTR.recoveredAt).remove(ATTR.failsLeft).remove(ATTR.failingSince);
+      u.remove(ATTR.recoveredAt).remove(ATTR.failsLeft).remove(ATTR.failingSince).remove(ATTR.endedRunFailsLeft).remove(ATTR.endedRunSince);
       run = `${u.name(ATTR.failingSince)} = ${from} AND ${u.name(ATTR.failsLeft)} <= ${zero}`;
     }
     const condition = `attribute_not_exists(${u.name(ATTR.downSince)}) AND ${run} AND ${notPaused} AND ${DynamoDbDeviceStore.leaseFree(u, now)}`;
