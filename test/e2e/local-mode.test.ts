@@ -177,6 +177,7 @@ describe('local mode', () => {
       meta: null,
       failThreshold: 1,
       recoverAfter: 0,
+      detection: 'fixed',
     });
     const updated = await admin('PUT', '/v1/devices/m-1', { interval: 40 });
     expect(updated.status).toBe(200);

@@ -239,6 +239,7 @@ describe('Lambda functions', () => {
           HISTORY_DAYS: '90',
           DEFAULT_FAIL_THRESHOLD: '1',
           DEFAULT_RECOVER_AFTER_SECONDS: '0',
+          ADAPTIVE_PHI: '8',
         }),
       },
       ReservedConcurrentExecutions: 2,
