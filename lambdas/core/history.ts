@@ -186,12 +186,15 @@ export class OutageHistory {
     return paused ? this.deps.store.recordPaused(deviceId, now, this.expiresAt(now)) : this.deps.store.recordResumed(deviceId, now, this.expiresAt(now));
   }
 
-  /** Uptime of a device over 1, 7 and 30 days, from its incidents and pauses. */
-  async uptime(device: DeviceRecord, now: number): Promise<UptimeView> {
+  /**
+   * Uptime of a device over 1, 7 and 30 days, from its incidents and pauses; `alsoExcluded` adds
+   * other time that counts neither way (the maintenance windows that covered the device).
+   */
+  async uptime(device: DeviceRecord, now: number, alsoExcluded: readonly Span[] = []): Promise<UptimeView> {
     if (device.firstSeen === null) return uptimeView({ now, firstSeen: null, incidents: [], excluded: [] });
     const since = now - LONGEST_UPTIME_WINDOW_MS;
     const [incidents, pauses] = await Promise.all([this.deps.store.incidentsSince(device.deviceId, since), this.deps.store.pausesSince(device.deviceId, since)]);
-    const excluded: Span[] = pauses.map((p) => ({ from: p.from, to: p.to ?? now }));
+    const excluded: Span[] = [...pauses.map((p) => ({ from: p.from, to: p.to ?? now })), ...alsoExcluded];
     return uptimeView({ now, firstSeen: device.firstSeen, incidents, excluded });
   }
 

@@ -4,7 +4,8 @@
 import { EMPTY_GAPS, type Detection } from './adaptive-detection';
 import { failThresholdOf, graceSeconds, recoverAfterOf, statusOf, type DeviceRecord, type DeviceStatus, type MonitorSettings } from './model';
 import { incidentView, MAX_INCIDENT_PAGE, type IncidentView, type OutageHistory, type UptimeView } from './history';
-import type { Clock, DeviceQuery, DeviceStore, FleetSummary } from './ports';
+import { windowCovers } from './maintenance';
+import type { Clock, DeviceQuery, DeviceStore, FleetSummary, MaintenanceStore } from './ports';
 import type { DevicePatchBody } from './validation';
 
 /** A device as the API shows it (`Device` in the contract); absent values are null. */
@@ -173,6 +174,8 @@ export class FleetManager {
       readonly sweepEverySeconds?: number | null;
       /** The outage history; without it there is no uptime and no incident route. */
       readonly history?: OutageHistory;
+      /** Maintenance windows: the time one covered a device counts for no uptime (as long as the store keeps the window). */
+      readonly maintenance?: MaintenanceStore;
     },
   ) {}
 
@@ -180,7 +183,9 @@ export class FleetManager {
     const device = await this.deps.store.getDevice(deviceId);
     if (!device) return null;
     if (!this.deps.history) return deviceView(device, this.deps.settings);
-    return { ...deviceView(device, this.deps.settings), uptime: await this.deps.history.uptime(device, this.deps.clock.now()) };
+    const windows = this.deps.maintenance ? await this.deps.maintenance.listWindows() : [];
+    const covering = windows.filter((w) => windowCovers(w, device)).map((w) => ({ from: w.from, to: w.until }));
+    return { ...deviceView(device, this.deps.settings), uptime: await this.deps.history.uptime(device, this.deps.clock.now(), covering) };
   }
 
   /** A device's outages, newest first; null when the device is unknown (or there is no history). */

@@ -21,6 +21,8 @@ const history = new OutageHistory({
   historyDays: settings.historyDays,
 });
 
+const maintenanceStore = new DynamoDbMaintenanceStore({ client, tableName });
+
 export const handler = createManagementApi({
   manager: new FleetManager({
     store,
@@ -28,8 +30,9 @@ export const handler = createManagementApi({
     settings,
     sweepEverySeconds: sweepEverySeconds(process.env),
     history,
+    maintenance: maintenanceStore,
   }),
-  maintenance: new MaintenancePlanner({ store: new DynamoDbMaintenanceStore({ client, tableName }), clock: systemClock }),
+  maintenance: new MaintenancePlanner({ store: maintenanceStore, clock: systemClock }),
   authorize: trustIamAuthorizer,
   logger: jsonLogger(),
 });

@@ -211,7 +211,14 @@ export function localHandlers(deps: LocalHandlerDeps): LocalHandlers {
       ...(deps.minBeatSpacingSeconds > 0 ? { throttle: minSpacingThrottle(deps.minBeatSpacingSeconds, clock) } : {}),
     }),
     management: createManagementApi({
-      manager: new FleetManager({ store, clock, settings: monitor, sweepEverySeconds: deps.sweepEverySeconds, ...(deps.history ? { history: deps.history } : {}) }),
+      manager: new FleetManager({
+        store,
+        clock,
+        settings: monitor,
+        sweepEverySeconds: deps.sweepEverySeconds,
+        ...(deps.history ? { history: deps.history } : {}),
+        ...(deps.maintenance ? { maintenance: deps.maintenance } : {}),
+      }),
       ...(deps.maintenance ? { maintenance: new MaintenancePlanner({ store: deps.maintenance, clock }) } : {}),
       authorize: adminTokenAuthorizer(deps.adminToken),
       logger,

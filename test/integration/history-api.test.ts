@@ -4,6 +4,7 @@
  * `GET /v1/devices/{id}`, and the idempotency of the history writes the sweep makes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbMaintenanceStore } from '../../lambdas/adapters/dynamodb/maintenance-store';
 import { OutageHistory } from '../../lambdas/core/history';
 import { HeartbeatRecorder } from '../../lambdas/core/heartbeat';
 import { FleetManager } from '../../lambdas/core/management';
@@ -229,6 +230,26 @@ describe('history routes', () => {
     // Assess: of the last 24 h, 4 were paused; 1 of the other 20 was down
     expect(h3.body.uptime['1d']).toBeCloseTo(1 - 1 / 20, 10);
     clock.set(T0);
+  });
+
+  it('leaves the time of a maintenance window that covered the device out of the uptime', async () => {
+    // Prepare: m-1 beats first 10 h before T0; a window over its group from T0-6h to T0-2h; down T0-5h to T0-3h, inside it
+    clock.set(T0 - 10 * HOUR);
+    await recorder.record('m-1', {});
+    clock.set(T0);
+    const maintenance = new DynamoDbMaintenanceStore({ client: devices.client, tableName: devices.tableName });
+    await maintenance.addWindow({ windowId: 'w-1', deviceIds: ['m-1'], group: null, from: T0 - 6 * HOUR, until: T0 - 2 * HOUR, reason: 'firmware' }, []);
+    await outage('m-1', null, T0 - 5 * HOUR, T0 - 3 * HOUR);
+    const withWindows = new FleetManager({ store: devices.store(), clock, settings: DEFAULT_SETTINGS, history, maintenance });
+    const without = new FleetManager({ store: devices.store(), clock, settings: DEFAULT_SETTINGS, history });
+
+    // Act
+    const covered = await withWindows.get('m-1');
+    const plain = await without.get('m-1');
+
+    // Assess: 10 h of life, 4 of them in the window (and the whole outage): 100 %; without the window 8 of 10 h
+    expect(covered?.uptime?.['1d']).toBe(1);
+    expect(plain?.uptime?.['1d']).toBeCloseTo(0.8, 10);
   });
 
   it('records each outage once however often the sweep retries, and never reopens a closed one', async () => {
