@@ -95,7 +95,7 @@ describe('the detectors', () => {
 
   it('find references to the steering folder', () => {
     // Prepare
-    const text = ['[c](../' + 'sha' + 'red/X.md)', 'from sha' + 'red/RECIPES.md', 'see CON' + 'TRACT.md', 'docs/api.md'].join('\n');
+    const text = ['[c](' + '../' + 'sha' + 'red/X.md)', 'from sha' + 'red/RECIPES.md', 'see CON' + 'TRACT.md', 'docs/api.md'].join('\n');
     // Act
     const found = outsideReferences('f', text);
     // Assess
@@ -111,7 +111,7 @@ describe('the detectors', () => {
       '![ok](bench/targets.svg)',
       '[web](https://example.com/x)',
       '[anchor](#cost)',
-      '[up](../' + 'elsewhere.md)',
+      '[up](' + '../' + 'elsewhere.md)',
       '[missing](docs/nope.md)',
       '[absolute](/etc/passwd)',
     ].join('\n');
