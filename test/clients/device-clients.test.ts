@@ -9,10 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, REPO_ROOT, cleanUp, startLocalMode, tempDir, until, type LocalModeProcess } from '../e2e/support/local-process';
+import { cleanUp, CLI, deviceTokenFor, REPO_ROOT, startLocalMode, tempDir, type LocalModeProcess, until } from '../e2e/support/local-process';
 import { NODE_CLIENT, PYTHON_CLIENT, SHELL_CLIENT, buildCClient, cClient, cToolchainMissing, runClient, type ClientRun, type DeviceClient } from './support/device-clients';
 import { startTestProxy, type Step, type TestProxy } from './support/test-proxy';
-import { deviceToken } from '../../lambdas/core/tokens';
 
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 
@@ -33,8 +32,7 @@ afterAll(async () => {
 });
 
 function tokenFor(deviceId: string): string {
-  const secret = (JSON.parse(readFileSync(join(live().dataDir, 'signing-secret.json'), 'utf8')) as { current: string }).current;
-  return deviceToken(secret, deviceId);
+  return deviceTokenFor(live().dataDir, deviceId);
 }
 
 /** The device as the management API shows it, or null when it has no record. */

@@ -5,11 +5,10 @@
  * nothing and the third pages; a maintenance window planned with `npx heartbeat maintenance add`
  * silences a device that dies inside it, which is alerted after the window, counted from its end.
  */
-import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanUp, runCli, startLocalMode, tempDir, until as waitFor, type LocalModeProcess } from './support/local-process';
+import { deviceTokenFor, runCli, startLocalMode, stopLocalMode, tempDir, type LocalModeProcess, until as waitFor } from './support/local-process';
 
 let server: LocalModeProcess | undefined;
 let dataDir: string | undefined;
@@ -20,8 +19,7 @@ function live(): LocalModeProcess {
 }
 
 function tokenFor(deviceId: string): string {
-  const secret = (JSON.parse(readFileSync(join(live().dataDir, 'signing-secret.json'), 'utf8')) as { current: string }).current;
-  return createHmac('sha256', secret).update(deviceId).digest('base64url');
+  return deviceTokenFor(live().dataDir, deviceId);
 }
 
 async function beat(deviceId: string, body: Record<string, unknown> = {}): Promise<{ status: number; body: any }> {
@@ -60,13 +58,7 @@ beforeAll(async () => {
   server = await startLocalMode({ dataDir, args: ['--sweep-every', '1'] });
 });
 
-afterAll(async () => {
-  if (server) {
-    server.child.kill('SIGTERM');
-    await server.exited();
-  }
-  await cleanUp(server, dataDir);
-});
+afterAll(() => stopLocalMode(server, dataDir));
 
 describe('local mode: alert rules', () => {
   it('pages a reboot loop once with recoverAfter, and its device.up once it stayed up', async () => {

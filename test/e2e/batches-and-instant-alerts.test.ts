@@ -4,11 +4,8 @@
  * so only the stream consumer can be that quick) a `fail` beat's `device.down` in alerts.jsonl
  * within 2 seconds.
  */
-import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanUp, readAlerts, startLocalMode, tempDir, type LocalModeProcess } from './support/local-process';
+import { deviceTokenFor, readAlerts, startLocalMode, stopLocalMode, tempDir, type LocalModeProcess } from './support/local-process';
 
 let server: LocalModeProcess | undefined;
 let dataDir: string | undefined;
@@ -19,8 +16,7 @@ function live(): LocalModeProcess {
 }
 
 function tokenFor(deviceId: string): string {
-  const secret = (JSON.parse(readFileSync(join(live().dataDir, 'signing-secret.json'), 'utf8')) as { current: string }).current;
-  return createHmac('sha256', secret).update(deviceId).digest('base64url');
+  return deviceTokenFor(live().dataDir, deviceId);
 }
 
 async function post(path: string, body: string, contentType = 'application/json'): Promise<{ status: number; body: any }> {
@@ -34,13 +30,7 @@ beforeAll(async () => {
   server = await startLocalMode({ dataDir, args: ['--sweep-every', '60'] });
 });
 
-afterAll(async () => {
-  if (server) {
-    server.child.kill('SIGTERM');
-    await server.exited();
-  }
-  await cleanUp(server, dataDir);
-});
+afterAll(() => stopLocalMode(server, dataDir));
 
 describe('local mode: beats in batches', () => {
   it('answers each entry on its own: good, bad token, bad body, unknown field', async () => {

@@ -7,12 +7,11 @@
  * with HEARTBEAT_DOCS_SCREENSHOTS=1 the fleet view is also written to docs/dashboard.png (the
  * README's picture). Time comes from a 5 s interval, grace 0 and a 1 s sweep, never from minutes.
  */
-import { createHmac } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, cleanUp, startLocalMode, tempDir, type LocalModeProcess } from './support/local-process';
+import { cleanUp, deviceTokenFor, REPO_ROOT, startLocalMode, tempDir, type LocalModeProcess } from './support/local-process';
 
 /** Debian's Chromium; .ci/run installs it. Another path can be given in CHROMIUM_PATH. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -50,8 +49,7 @@ function live(): LocalModeProcess {
 }
 
 function tokenFor(deviceId: string): string {
-  const secret = (JSON.parse(readFileSync(join(live().dataDir, 'signing-secret.json'), 'utf8')) as { current: string }).current;
-  return createHmac('sha256', secret).update(deviceId).digest('base64url');
+  return deviceTokenFor(live().dataDir, deviceId);
 }
 
 async function beat(deviceId: string, body: Record<string, unknown> = {}): Promise<void> {

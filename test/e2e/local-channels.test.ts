@@ -5,13 +5,12 @@
  * and one line on standard error, while Slack and PagerDuty get theirs; PagerDuty sees the trigger
  * and then the resolve of the same outage. The retry schedule is shortened through the test variables.
  */
-import { createHmac } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../support/receivers';
-import { cleanUp, startLocalMode, tempDir, until, type LocalModeProcess } from './support/local-process';
+import { cleanUp, deviceTokenFor, startLocalMode, tempDir, type LocalModeProcess, until } from './support/local-process';
 
 let server: LocalModeProcess | undefined;
 let dataDir: string | undefined;
@@ -26,8 +25,7 @@ function live(): LocalModeProcess {
 }
 
 function tokenFor(deviceId: string): string {
-  const secret = (JSON.parse(readFileSync(join(live().dataDir, 'signing-secret.json'), 'utf8')) as { current: string }).current;
-  return createHmac('sha256', secret).update(deviceId).digest('base64url');
+  return deviceTokenFor(live().dataDir, deviceId);
 }
 
 async function beat(deviceId: string, body?: unknown): Promise<{ lastSeen: string; deadline: string }> {

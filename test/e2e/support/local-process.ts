@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deviceToken } from '../../../lambdas/core/tokens';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = join(REPO_ROOT, 'bin', 'heartbeat.mjs');
@@ -144,6 +145,21 @@ export async function startLocalMode(options: StartOptions): Promise<LocalModePr
     stderr: () => stderr,
     exited: () => exitedPromise,
   };
+}
+
+/** A device's token under the signing secret local mode created in its data directory. */
+export function deviceTokenFor(dataDir: string, deviceId: string): string {
+  const secret = (JSON.parse(readFileSync(join(dataDir, 'signing-secret.json'), 'utf8')) as { current: string }).current;
+  return deviceToken(secret, deviceId);
+}
+
+/** Stops a server the way an operator does (SIGTERM, then waits), and removes its data directory. */
+export async function stopLocalMode(server: LocalModeProcess | undefined, dataDir: string | undefined): Promise<void> {
+  if (server) {
+    server.child.kill('SIGTERM');
+    await server.exited();
+  }
+  await cleanUp(server, dataDir);
 }
 
 /** Kills a server left running by a failed test, and removes its data directory. */
