@@ -59,7 +59,7 @@ describe('alert rules against DynamoDB Local', () => {
     expect(afterTwo).toEqual([]);
     expect(third.status).toBe('down');
     expect(types('ft-put')).toEqual(['device.down']);
-    expect(publisher.ofType('device.down')[0]).toMatchObject({ reason: 'fail', incidentId: `ft-put:${new Date(T0 + 10_000).toISOString()}` });
+    expect(publisher.ofType('device.down', 'ft-put')[0]).toMatchObject({ reason: 'fail', incidentId: `ft-put:${new Date(T0 + 10_000).toISOString()}` });
     // The recorded outage took the run over: the fail after it starts a new count (3 - 1).
     expect(await store.getDevice('ft-put')).toMatchObject({ state: 'down', downSince: T0 + 10_000, downReason: 'fail', failsLeft: 2, downAlerted: true });
   });
@@ -119,7 +119,7 @@ describe('alert rules against DynamoDB Local', () => {
     await recorder.record('ra-loop', { recoverAfter: 300 });
     clock.advance(150_000);
     await sweeper.sweep(); // down (timeout at 120 s)
-    const incident = publisher.ofType('device.down')[0]?.incidentId;
+    const incident = publisher.ofType('device.down', 'ra-loop')[0]?.incidentId;
     // Act: back for 60 s, then silent past its deadline, three times.
     for (let i = 0; i < 3; i++) {
       await recorder.record('ra-loop', {});
@@ -140,7 +140,8 @@ describe('alert rules against DynamoDB Local', () => {
     expect(whileLooping).toEqual(['device.down']);
     expect(relapsed).toMatchObject({ state: 'down', recoveredAt: null, downAlerted: true });
     expect(types('ra-loop')).toEqual(['device.down', 'device.up']);
-    expect(publisher.ofType('device.up')[0]?.incidentId).toBe(incident);
+    expect(incident).toBe(`ra-loop:${new Date(T0 + 120_000).toISOString()}`);
+    expect(publisher.ofType('device.up', 'ra-loop')[0]?.incidentId).toBe(incident);
   });
 
   it('recoverAfter 0 (the default) still announces a recovery at the next sweep', async () => {

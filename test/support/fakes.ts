@@ -33,7 +33,10 @@ export class RecordingPublisher implements AlertPublisher {
     return { delivered: new Set(alerts), failures: [] };
   }
 
-  ofType<T extends Alert['type']>(type: T): Extract<Alert, { type: T }>[] {
-    return this.alerts.filter((a): a is Extract<Alert, { type: T }> => a.type === type);
+  /** Alerts of one type; with a device id, only that device's (tests that share a table see other devices' alerts too). */
+  ofType<T extends Alert['type']>(type: T, deviceId?: string): Extract<Alert, { type: T }>[] {
+    return this.alerts.filter(
+      (a): a is Extract<Alert, { type: T }> => a.type === type && (deviceId === undefined || ('deviceId' in a && a.deviceId === deviceId)),
+    );
   }
 }
