@@ -17,6 +17,8 @@ import { silentLogger, type AlertPublisher } from '../lambdas/core/ports';
 import type { BeatBody } from '../lambdas/core/validation';
 import type { DevicePlan, Interval } from './scenarios';
 import { SimDeviceStore } from './sim-store';
+import { NO_OUTAGE_HISTORY } from '../lambdas/core/history';
+import { NO_MAINTENANCE_WINDOWS } from '../lambdas/core/maintenance';
 
 /** How the devices of a run are monitored. */
 export interface Mode {
@@ -96,7 +98,7 @@ export async function simulateDevice(plan: DevicePlan, mode: Mode, schedule: Swe
       return { delivered: new Set(alerts), failures: [] };
     },
   };
-  const outbox = new AlertOutbox({ store, publisher, clock, settings: mode.settings, logger: silentLogger }, { writeConcurrency: 1 });
+  const outbox = new AlertOutbox({ store, publisher, clock, settings: mode.settings, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { writeConcurrency: 1 });
   const baseBody = mode.beatFields as BeatBody;
   const { arrivals, nextSeconds } = plan;
   let beat = 0;

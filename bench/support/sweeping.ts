@@ -5,6 +5,8 @@ import { systemClock } from '../../lambdas/adapters/system-clock';
 import { DEFAULT_SETTINGS, type MonitorSettings } from '../../lambdas/core/model';
 import { silentLogger, type AlertPublisher } from '../../lambdas/core/ports';
 import { Sweeper, type SweepReport } from '../../lambdas/core/sweep';
+import { NO_OUTAGE_HISTORY } from '../../lambdas/core/history';
+import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
 
 /** The sweeper Lambda's write concurrency (lambdas/handlers/sweeper.ts). */
 export const SWEEP_WRITE_CONCURRENCY = 32;
@@ -34,7 +36,7 @@ export async function runSweep(setup: SweepSetup): Promise<{ ms: number; report:
     ...(setup.onCapacity ? { onCapacity: setup.onCapacity } : {}),
   });
   const sweeper = new Sweeper(
-    { store, publisher: setup.publisher, clock: systemClock, settings: { ...DEFAULT_SETTINGS, ...setup.settings }, logger: silentLogger },
+    { store, publisher: setup.publisher, clock: systemClock, settings: { ...DEFAULT_SETTINGS, ...setup.settings }, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS },
     { segments: setup.segments, writeConcurrency: setup.writeConcurrency ?? SWEEP_WRITE_CONCURRENCY },
   );
   const start = performance.now();

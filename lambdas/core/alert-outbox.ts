@@ -11,7 +11,7 @@
  * A failed write skips its device (logged and counted); its lease runs out and a later caller retries.
  * Nothing is marked sent before it was published, so delivery is at least once, with a stable incidentId.
  */
-import type { OutageHistory } from './history';
+import { closedIncident, type OutageRecorder } from './history';
 import {
   deviceDownAlert,
   deviceStillDownAlert,
@@ -28,7 +28,7 @@ import { MaintenanceCalendar } from './maintenance';
 import { overdueAt } from './adaptive-detection';
 import { failRunReached, graceSeconds, recoverAfterOf, type AlertLease, type DeviceRecord, type MonitorSettings } from './model';
 import { SETTINGS } from './settings-catalog';
-import type { AlertPublisher, Clock, DeviceStore, Logger, MaintenanceStore, SettleOutcome } from './ports';
+import type { AlertPublisher, Clock, DeviceStore, Logger, MaintenanceWindowSource, SettleOutcome } from './ports';
 
 /**
  * What the outbox must do for one device it was handed: `lapse` (silent past its deadline: record a
@@ -208,10 +208,13 @@ export interface AlertOutboxDeps {
   readonly clock: Clock;
   readonly settings: MonitorSettings;
   readonly logger: Logger;
-  /** Where announced outages and their recoveries are recorded (at settle); no history when absent. */
-  readonly history?: OutageHistory;
-  /** Maintenance windows; none when absent. */
-  readonly maintenance?: MaintenanceStore;
+  /**
+   * Where announced outages and their recoveries are recorded. Required: a runtime without a history
+   * passes NO_OUTAGE_HISTORY (history.ts), so leaving it out is a type error, not a silent loss.
+   */
+  readonly history: OutageRecorder;
+  /** Maintenance windows. Required: a runtime without them passes NO_MAINTENANCE_WINDOWS (maintenance.ts). */
+  readonly maintenance: MaintenanceWindowSource;
 }
 
 /** Claims, publishes and settles device alerts; shared by the sweep and any other reader of device records. */
@@ -223,6 +226,9 @@ export class AlertOutbox {
     private readonly deps: AlertOutboxDeps,
     options: { readonly writeConcurrency: number },
   ) {
+    // The types require both; this catches a caller the types cannot see (plain JavaScript, a cast).
+    if (deps.history === undefined) throw new Error('AlertOutbox needs a history: pass NO_OUTAGE_HISTORY where the runtime keeps none');
+    if (deps.maintenance === undefined) throw new Error('AlertOutbox needs a window source: pass NO_MAINTENANCE_WINDOWS where the runtime keeps none');
     this.writes = new Semaphore(options.writeConcurrency);
   }
 
@@ -239,7 +245,6 @@ export class AlertOutbox {
    * goes on without them: a page too many beats a missed outage.
    */
   async calendar(): Promise<MaintenanceCalendar> {
-    if (this.deps.maintenance === undefined) return MaintenanceCalendar.EMPTY;
     try {
       return new MaintenanceCalendar(await this.deps.maintenance.listWindows());
     } catch (error) {
@@ -328,7 +333,6 @@ export class AlertOutbox {
    */
   private async recordHistory(claimed: readonly DeviceRecord[], downAnnounced: ReadonlySet<string>, settled: ReadonlyMap<string, SettleOutcome>): Promise<number> {
     const history = this.deps.history;
-    if (history === undefined) return 0;
     const now = this.deps.clock.now();
     const changed = claimed.filter((device) => {
       const outcome = settled.get(device.deviceId);
@@ -337,7 +341,7 @@ export class AlertOutbox {
     return this.forEach(changed, 'history', async (device) => {
       const outcome = settled.get(device.deviceId);
       if (!device.downAlerted && downAnnounced.has(device.deviceId)) await history.announced(device);
-      if (outcome === 'closed' || outcome === 'reopened') await history.recovered(device, now);
+      if (outcome === 'closed' || outcome === 'reopened') await history.closed(closedIncident(device, now));
     });
   }
 

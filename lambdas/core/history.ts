@@ -153,11 +153,25 @@ export const LONGEST_UPTIME_WINDOW_MS = UPTIME_WINDOWS['30d'] * 86_400_000;
 /** Paged reads of the history allow at most this many incidents a page. */
 export const MAX_INCIDENT_PAGE = 500;
 
+/** What the alert outbox writes to the outage history: an announced outage, and its recovery. */
+export interface OutageRecorder {
+  /** The outage's `device.down` went out: the outage enters the history. Idempotent. */
+  announced(device: DeviceRecord): Promise<void>;
+  /** The outage's `device.up` went out: the history closes it at `incident.upAt`. Idempotent. */
+  closed(incident: IncidentRecord): Promise<void>;
+}
+
+/**
+ * The recorder of a runtime that keeps no outage history (the simulator; tests about alerts only).
+ * Passing it is a choice a reader sees, never a forgotten argument: it records nothing and never fails.
+ */
+export const NO_OUTAGE_HISTORY: OutageRecorder = { announced: async () => {}, closed: async () => {} };
+
 /**
  * Writes and reads of the outage history, for the sweep (announced, recovered), the operator
  * routes (pauses, pages, uptime) and nobody else: a beat never touches it.
  */
-export class OutageHistory {
+export class OutageHistory implements OutageRecorder {
   constructor(
     private readonly deps: {
       readonly store: import('./ports').IncidentStore;
@@ -175,10 +189,15 @@ export class OutageHistory {
     return this.deps.store.recordOpened(openedIncident(device));
   }
 
-  /** The outage's `device.up` went out: the history closes it at the recovery. */
+  /** The outage's `device.up` went out: the history closes it at its recovery (`incident.upAt`). */
+  closed(incident: IncidentRecord): Promise<void> {
+    if (incident.upAt === null) return Promise.reject(new Error(`incident of ${incident.deviceId} has no recovery time`));
+    return this.deps.store.recordClosed(incident, this.expiresAt(incident.upAt));
+  }
+
+  /** The outage's `device.up` went out: the history closes it at the recovery beat. */
   recovered(device: DeviceRecord, now: number): Promise<void> {
-    const incident = closedIncident(device, now);
-    return this.deps.store.recordClosed(incident, this.expiresAt(incident.upAt ?? now));
+    return this.closed(closedIncident(device, now));
   }
 
   /** An operator paused (true) or resumed (false) the device at `now`: that time counts for no uptime. */

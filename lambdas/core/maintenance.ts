@@ -7,8 +7,14 @@
  * its recovery is announced as usual.
  */
 import { graceSeconds, LIMITS, type DeviceRecord } from './model';
-import type { Clock, MaintenanceStore } from './ports';
+import type { Clock, MaintenanceStore, MaintenanceWindowSource } from './ports';
 import { isValidDeviceId, isValidGroup, type Validated } from './validation';
+
+/**
+ * The window source of a runtime that keeps no maintenance windows (the simulator; tests about
+ * something else). Passing it is a choice a reader sees: every device is always outside any window.
+ */
+export const NO_MAINTENANCE_WINDOWS: MaintenanceWindowSource = { listWindows: async () => [] };
 
 /** One window as stored and as the core reasons about it (times in epoch ms). */
 export interface MaintenanceWindow {

@@ -5,7 +5,7 @@ import { EMPTY_GAPS, type Detection } from './adaptive-detection';
 import { failThresholdOf, graceSeconds, recoverAfterOf, statusOf, type DeviceRecord, type DeviceStatus, type MonitorSettings } from './model';
 import { incidentView, MAX_INCIDENT_PAGE, type IncidentView, type OutageHistory, type UptimeView } from './history';
 import { windowCovers } from './maintenance';
-import type { Clock, DeviceQuery, DeviceStore, FleetSummary, MaintenanceStore } from './ports';
+import type { Clock, DeviceQuery, DeviceStore, FleetSummary, MaintenanceWindowSource } from './ports';
 import type { DevicePatchBody } from './validation';
 
 /** A device as the API shows it (`Device` in the contract); absent values are null. */
@@ -172,18 +172,22 @@ export class FleetManager {
       readonly settings: MonitorSettings;
       /** The sweep period the health answer reports; unknown when absent. */
       readonly sweepEverySeconds?: number | null;
-      /** The outage history; without it there is no uptime and no incident route. */
-      readonly history?: OutageHistory;
+      /** The outage history; `null` (a runtime that keeps none: say so) means no uptime and no incident route. */
+      readonly history: OutageHistory | null;
       /** Maintenance windows: the time one covered a device counts for no uptime (as long as the store keeps the window). */
-      readonly maintenance?: MaintenanceStore;
+      readonly maintenance: MaintenanceWindowSource;
     },
-  ) {}
+  ) {
+    // The types require both; this catches a caller the types cannot see (plain JavaScript, a cast).
+    if (deps.history === undefined) throw new Error('FleetManager needs a history: pass null where the runtime keeps none');
+    if (deps.maintenance === undefined) throw new Error('FleetManager needs a window source: pass NO_MAINTENANCE_WINDOWS where the runtime keeps none');
+  }
 
   async get(deviceId: string): Promise<DeviceDetailView | null> {
     const device = await this.deps.store.getDevice(deviceId);
     if (!device) return null;
     if (!this.deps.history) return deviceView(device, this.deps.settings);
-    const windows = this.deps.maintenance ? await this.deps.maintenance.listWindows() : [];
+    const windows = await this.deps.maintenance.listWindows();
     const covering = windows.filter((w) => windowCovers(w, device)).map((w) => ({ from: w.from, to: w.until }));
     return { ...deviceView(device, this.deps.settings), uptime: await this.deps.history.uptime(device, this.deps.clock.now(), covering) };
   }

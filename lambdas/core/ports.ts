@@ -153,6 +153,9 @@ export interface MaintenanceStore {
   endWindow(windowId: string, now: number): Promise<boolean>;
 }
 
+/** What the alert outbox and the uptime figures need of the maintenance windows: all of them, in one read. */
+export type MaintenanceWindowSource = Pick<MaintenanceStore, 'listWindows'>;
+
 /** Where alerts go: SNS on AWS, the console and a file locally. */
 export interface AlertPublisher {
   /** Publishes alerts; resolves with the ones that were accepted, in no particular order. Never throws for a delivery failure. */

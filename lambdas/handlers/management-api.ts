@@ -29,8 +29,8 @@ export type AdminAuthorizer = (event: HttpEvent) => boolean;
 
 export interface ManagementApiDeps {
   readonly manager: FleetManager;
-  /** Maintenance windows (`/v1/maintenance`); those routes answer 404 without it. */
-  readonly maintenance?: MaintenancePlanner;
+  /** Maintenance windows (`/v1/maintenance`). */
+  readonly maintenance: MaintenancePlanner;
   readonly authorize: AdminAuthorizer;
   readonly logger: Logger;
 }
@@ -124,14 +124,14 @@ export function createManagementApi(deps: ManagementApiDeps): HttpHandler {
     if (history !== null) return deps.authorize(event) ? answerHistory(event, history, manager) : unauthorized();
     const isCollection = path === '/v1/devices';
     const isItem = path.startsWith('/v1/devices/');
-    const isMaintenance = deps.maintenance !== undefined && (path === '/v1/maintenance' || path.startsWith('/v1/maintenance/'));
+    const isMaintenance = (path === '/v1/maintenance' || path.startsWith('/v1/maintenance/'));
     if (!isCollection && !isItem && !isMaintenance) return notFound(NO_SUCH_ROUTE);
     if (!deps.authorize(event)) {
       return errorResponse(401, 'unauthorized', 'Management routes need the admin credential (a device token is not one).', {
         'www-authenticate': 'Bearer',
       });
     }
-    if (isMaintenance && deps.maintenance !== undefined) return maintenanceRoute(deps.maintenance, event, path, verb);
+    if (isMaintenance) return maintenanceRoute(deps.maintenance, event, path, verb);
 
     if (isCollection) {
       if (verb !== 'GET') return methodNotAllowed('GET');

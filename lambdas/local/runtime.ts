@@ -184,8 +184,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
 /** What the local handlers are built from: the adapters `startLocalService` makes, or a test's. */
 export interface LocalHandlerDeps {
   readonly store: DeviceStore;
-  /** Where maintenance windows are kept; without it the maintenance routes answer 404. */
-  readonly maintenance?: MaintenanceStore;
+  /** Where maintenance windows are kept (the routes, and uptime leaves their time out). */
+  readonly maintenance: MaintenanceStore;
   readonly secrets: SigningSecretSource;
   readonly clock: Clock;
   readonly monitor: MonitorSettings;
@@ -196,8 +196,8 @@ export interface LocalHandlerDeps {
   readonly minBeatSpacingSeconds: number;
   /** The sweep period the health answer reports. */
   readonly sweepEverySeconds: number;
-  /** The outage history (uptime and the incident routes). */
-  readonly history?: OutageHistory;
+  /** The outage history (uptime and the incident routes); `null`: none is kept (tests about something else). */
+  readonly history: OutageHistory | null;
 }
 
 /** The handlers local mode serves, one per route target: the same ones the Lambdas run. */
@@ -216,10 +216,10 @@ export function localHandlers(deps: LocalHandlerDeps): LocalHandlers {
         clock,
         settings: monitor,
         sweepEverySeconds: deps.sweepEverySeconds,
-        ...(deps.history ? { history: deps.history } : {}),
-        ...(deps.maintenance ? { maintenance: deps.maintenance } : {}),
+        history: deps.history,
+        maintenance: deps.maintenance,
       }),
-      ...(deps.maintenance ? { maintenance: new MaintenancePlanner({ store: deps.maintenance, clock }) } : {}),
+      maintenance: new MaintenancePlanner({ store: deps.maintenance, clock }),
       authorize: adminTokenAuthorizer(deps.adminToken),
       logger,
     }),

@@ -19,6 +19,10 @@ import { createTestTable, type TestTable } from '../support/dynamodb';
 import { httpEvent } from '../support/events';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
 import { answerPublishBatch } from '../support/sns-limits';
+import { NO_OUTAGE_HISTORY } from '../../lambdas/core/history';
+import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
+import { MaintenancePlanner } from '../../lambdas/core/maintenance';
+import { DynamoDbMaintenanceStore } from '../../lambdas/adapters/dynamodb/maintenance-store';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
@@ -38,10 +42,10 @@ function setup(table: TestTable, overrides: Partial<MonitorSettings> = {}, store
   const settings = { ...DEFAULT_SETTINGS, ...overrides };
   const publisher = new InterleavingPublisher();
   const recorder = new HeartbeatRecorder({ store, clock, settings, logger: silentLogger });
-  const manager = new FleetManager({ store, clock, settings });
+  const manager = new FleetManager({ store, clock, settings, history: null, maintenance: NO_MAINTENANCE_WINDOWS });
   const sweeper = (options: { segments?: number; publisher?: AlertPublisher; writeConcurrency?: number } = {}) =>
     new Sweeper(
-      { store, publisher: options.publisher ?? publisher, clock, settings, logger: silentLogger },
+      { store, publisher: options.publisher ?? publisher, clock, settings, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS },
       { segments: options.segments ?? 1, writeConcurrency: options.writeConcurrency ?? 8 },
     );
   return { clock, store, publisher, recorder, manager, sweeper, settings };
@@ -208,7 +212,7 @@ describe('issue 9 defects', () => {
         for (let i = 0; i < 30; i++) await recorder.record(`b-${i}`, { interval: 5, grace: 0 });
         clock.advance(6_000);
         const publisher = new RecordingPublisher();
-        const sweeper = new Sweeper({ store, publisher, clock, settings, logger: silentLogger }, { segments: 1, writeConcurrency: 4, marginMs: 30_000 });
+        const sweeper = new Sweeper({ store, publisher, clock, settings, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 1, writeConcurrency: 4, marginMs: 30_000 });
 
         // Act
         const report = await sweeper.sweep({ remainingMs: 60_000 });
@@ -344,7 +348,7 @@ describe('issue 9 defects', () => {
 
       // Act
       const answer = await after.record('d6-default', {});
-      const shown = await new FleetManager({ store, clock, settings }).get('d6-default');
+      const shown = await new FleetManager({ store, clock, settings, history: null, maintenance: NO_MAINTENANCE_WINDOWS }).get('d6-default');
 
       // Assess
       expect(answer.deadline).toBe(clock.now() + 70_000);
@@ -363,7 +367,7 @@ describe('issue 9 defects', () => {
         const { clock, recorder } = setup(t, {}, store);
         for (let i = 0; i < 250; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => recorder.record(`l-${String(i + j).padStart(3, '0')}`, {})));
         for (const id of ['l-010', 'l-120', 'l-240']) await recorder.record(id, { status: 'fail' });
-        const manager = new FleetManager({ store, clock, settings: DEFAULT_SETTINGS });
+        const manager = new FleetManager({ store, clock, settings: DEFAULT_SETTINGS, history: null, maintenance: NO_MAINTENANCE_WINDOWS });
 
         // Act: follow the cursors to the end, counting scan requests per list request.
         const found: string[] = [];
@@ -430,7 +434,7 @@ describe('issue 9 defects', () => {
       // Prepare
       const { recorder, store, clock } = setup(table);
       await recorder.record('empty-query-1', {});
-      const handler = createManagementApi({ manager: new FleetManager({ store, clock, settings: DEFAULT_SETTINGS }), authorize: trustIamAuthorizer, logger: silentLogger });
+      const handler = createManagementApi({ manager: new FleetManager({ store, clock, settings: DEFAULT_SETTINGS, history: null, maintenance: NO_MAINTENANCE_WINDOWS }), maintenance: new MaintenancePlanner({ store: new DynamoDbMaintenanceStore({ client: table.client, tableName: table.tableName }), clock }), authorize: trustIamAuthorizer, logger: silentLogger });
 
       // Act
       const result = await handler(httpEvent({ method: 'GET', path: '/v1/devices', iam: true, query: { status: '', group: '', limit: '', cursor: '' } }));

@@ -24,6 +24,8 @@ import { silentLogger, type AlertPublisher } from '../../lambdas/core/ports';
 import { Sweeper } from '../../lambdas/core/sweep';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { FakeClock } from '../support/fakes';
+import { NO_OUTAGE_HISTORY } from '../../lambdas/core/history';
+import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 const SPAN_MS = 5_000; // every beat says interval 5, grace 0
@@ -116,10 +118,10 @@ describe('alert guarantees under random interleavings', () => {
         const settings = { ...DEFAULT_SETTINGS, stormThreshold };
         const publisher = new ScriptedPublisher();
         const recorder = new HeartbeatRecorder({ store, clock, settings, logger: silentLogger });
-        const manager = new FleetManager({ store, clock, settings });
-        const sweepers = [0, 1].map(() => new Sweeper({ store, publisher, clock, settings, logger: silentLogger }, { segments: 2, writeConcurrency: 4 }));
+        const manager = new FleetManager({ store, clock, settings, history: null, maintenance: NO_MAINTENANCE_WINDOWS });
+        const sweepers = [0, 1].map(() => new Sweeper({ store, publisher, clock, settings, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 2, writeConcurrency: 4 }));
         // The instant-alert consumer: the table's stream hands it each beat's new record.
-        const consumer = new AlertOutbox({ store, publisher, clock, settings, logger: silentLogger }, { writeConcurrency: 4 });
+        const consumer = new AlertOutbox({ store, publisher, clock, settings, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { writeConcurrency: 4 });
         const idOf = (dev: Dev, truth: Truth) => `r${run}-${dev}-${truth.incarnation}`;
         const truths = new Map<Dev, Truth>(DEVICES.map((d) => [d, { incarnation: 0, exists: false, paused: false, lastActivity: null, lastBeat: null }]));
         const owed: Owed[] = [];

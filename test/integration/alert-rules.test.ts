@@ -12,6 +12,8 @@ import { silentLogger } from '../../lambdas/core/ports';
 import { Sweeper } from '../../lambdas/core/sweep';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
+import { NO_OUTAGE_HISTORY } from '../../lambdas/core/history';
+import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
@@ -21,8 +23,8 @@ function setup(table: TestTable, overrides: Partial<MonitorSettings> = {}) {
   const store = table.store();
   const publisher = new RecordingPublisher();
   const recorder = new HeartbeatRecorder({ store, clock, settings, logger: silentLogger });
-  const manager = new FleetManager({ store, clock, settings });
-  const sweeper = new Sweeper({ store, publisher, clock, settings, logger: silentLogger }, { segments: 1, writeConcurrency: 4 });
+  const manager = new FleetManager({ store, clock, settings, history: null, maintenance: NO_MAINTENANCE_WINDOWS });
+  const sweeper = new Sweeper({ store, publisher, clock, settings, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 1, writeConcurrency: 4 });
   const types = (deviceId: string) => publisher.alerts.filter((a) => a.type !== 'fleet.down' && a.deviceId === deviceId).map((a) => a.type);
   return { clock, store, publisher, recorder, manager, sweeper, types };
 }

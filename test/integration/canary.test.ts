@@ -10,6 +10,8 @@ import { silentLogger } from '../../lambdas/core/ports';
 import { Sweeper } from '../../lambdas/core/sweep';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
+import { NO_OUTAGE_HISTORY } from '../../lambdas/core/history';
+import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
 
 describe('isCanary', () => {
   it('is true for the reserved id only', () => {
@@ -38,7 +40,7 @@ describe('the sweep and the canary', () => {
     const store = table.store();
     const publisher = new RecordingPublisher();
     const recorder = new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger });
-    const sweeper = new Sweeper({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger }, { segments: 2, writeConcurrency: 4 });
+    const sweeper = new Sweeper({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 2, writeConcurrency: 4 });
     await recorder.record(CANARY_DEVICE_ID, {});
     await recorder.record('sensor-1', {});
     clock.advance(10 * 60_000);

@@ -15,6 +15,8 @@ import { createManagementApi, trustIamAuthorizer } from '../../lambdas/handlers/
 import { createTestHistoryTable, createTestTable, type TestHistoryTable, type TestTable } from '../support/dynamodb';
 import { httpEvent, type EventInput } from '../support/events';
 import { FakeClock } from '../support/fakes';
+import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
+import { MaintenancePlanner } from '../../lambdas/core/maintenance';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -51,7 +53,7 @@ describe('history routes', () => {
     const store = devices.store();
     history = new OutageHistory({ store: historyTable.store(), historyDays: 90 });
     recorder = new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger });
-    handler = createManagementApi({ manager: new FleetManager({ store, clock, settings: DEFAULT_SETTINGS, history }), authorize: trustIamAuthorizer, logger: silentLogger });
+    handler = createManagementApi({ manager: new FleetManager({ store, clock, settings: DEFAULT_SETTINGS, history, maintenance: NO_MAINTENANCE_WINDOWS }), maintenance: new MaintenancePlanner({ store: new DynamoDbMaintenanceStore({ client: devices.client, tableName: devices.tableName }), clock }), authorize: trustIamAuthorizer, logger: silentLogger });
 
     // First beats 40 hours before T0.
     for (const id of ['h-1', 'h-2', 'h-3']) await recorder.record(id, {});
@@ -241,7 +243,7 @@ describe('history routes', () => {
     await maintenance.addWindow({ windowId: 'w-1', deviceIds: ['m-1'], group: null, from: T0 - 6 * HOUR, until: T0 - 2 * HOUR, reason: 'firmware' }, []);
     await outage('m-1', null, T0 - 5 * HOUR, T0 - 3 * HOUR);
     const withWindows = new FleetManager({ store: devices.store(), clock, settings: DEFAULT_SETTINGS, history, maintenance });
-    const without = new FleetManager({ store: devices.store(), clock, settings: DEFAULT_SETTINGS, history });
+    const without = new FleetManager({ store: devices.store(), clock, settings: DEFAULT_SETTINGS, history, maintenance: NO_MAINTENANCE_WINDOWS });
 
     // Act
     const covered = await withWindows.get('m-1');

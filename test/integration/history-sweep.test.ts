@@ -12,6 +12,7 @@ import { silentLogger, type IncidentStore } from '../../lambdas/core/ports';
 import { Sweeper } from '../../lambdas/core/sweep';
 import { createTestHistoryTable, createTestTable, type TestHistoryTable, type TestTable } from '../support/dynamodb';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
+import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
 
 /** Counts every write the history store receives, and passes it on. */
 function counting(store: IncidentStore): { store: IncidentStore; writes: string[] } {
@@ -51,7 +52,7 @@ describe('incidents written by the sweep', () => {
     writes = counted.writes;
     history = new OutageHistory({ store: counted.store, historyDays: 90 });
     recorder = new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger });
-    sweeper = new Sweeper({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history }, { segments: 1, writeConcurrency: 4 });
+    sweeper = new Sweeper({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 1, writeConcurrency: 4 });
   });
   beforeEach(() => {
     writes.length = 0;

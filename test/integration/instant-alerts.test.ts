@@ -20,6 +20,8 @@ import { localClientConfig } from '../../lambdas/local/dynamodb-local';
 import { inject } from 'vitest';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
+import { NO_OUTAGE_HISTORY } from '../../lambdas/core/history';
+import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
@@ -83,7 +85,7 @@ describe('instant alerts on the table stream', () => {
     // Prepare
     const store = table.store();
     const recorder = new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger });
-    const sweeper = new Sweeper({ store, publisher: new RecordingPublisher(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger }, { segments: 1, writeConcurrency: 4 });
+    const sweeper = new Sweeper({ store, publisher: new RecordingPublisher(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 1, writeConcurrency: 4 });
     await newRecords();
 
     // Act: ordinary beats; a first beat that fails; more fails; a recovery
@@ -128,9 +130,9 @@ describe('instant alerts on the table stream', () => {
     // Prepare
     const store = table.store();
     const recorder = new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger });
-    const job = createInstantAlertJob({ outbox: new AlertOutbox({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger }, { writeConcurrency: 4 }), clock, logger: silentLogger });
+    const job = createInstantAlertJob({ outbox: new AlertOutbox({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { writeConcurrency: 4 }), clock, logger: silentLogger });
     const sweepPublisher = new RecordingPublisher();
-    const sweeper = new Sweeper({ store, publisher: sweepPublisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger }, { segments: 1, writeConcurrency: 4 });
+    const sweeper = new Sweeper({ store, publisher: sweepPublisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 1, writeConcurrency: 4 });
     await recorder.record('pump-7', {});
     await newRecords();
 
@@ -152,9 +154,9 @@ describe('instant alerts on the table stream', () => {
     const recorder = new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger });
     const failing = new RecordingPublisher();
     failing.failNext(1);
-    const job = createInstantAlertJob({ outbox: new AlertOutbox({ store, publisher: failing, clock, settings: DEFAULT_SETTINGS, logger: silentLogger }, { writeConcurrency: 4 }), clock, logger: silentLogger });
+    const job = createInstantAlertJob({ outbox: new AlertOutbox({ store, publisher: failing, clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { writeConcurrency: 4 }), clock, logger: silentLogger });
     const sweepPublisher = new RecordingPublisher();
-    const sweeper = new Sweeper({ store, publisher: sweepPublisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger }, { segments: 1, writeConcurrency: 4 });
+    const sweeper = new Sweeper({ store, publisher: sweepPublisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 1, writeConcurrency: 4 });
     await newRecords();
 
     // Act

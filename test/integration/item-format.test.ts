@@ -14,6 +14,8 @@ import { silentLogger } from '../../lambdas/core/ports';
 import { Sweeper } from '../../lambdas/core/sweep';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
+import { NO_OUTAGE_HISTORY } from '../../lambdas/core/history';
+import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
 
 type Item = Record<string, AttributeValue>;
 
@@ -72,8 +74,8 @@ describe('the DynamoDB store and the format version', () => {
       store,
       publisher,
       recorder: new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger }),
-      manager: new FleetManager({ store, clock, settings: DEFAULT_SETTINGS }),
-      sweeper: new Sweeper({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger }, { segments: 1, writeConcurrency: 4 }),
+      manager: new FleetManager({ store, clock, settings: DEFAULT_SETTINGS, history: null, maintenance: NO_MAINTENANCE_WINDOWS }),
+      sweeper: new Sweeper({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 1, writeConcurrency: 4 }),
     };
   }
 
@@ -121,7 +123,7 @@ describe('the DynamoDB store and the format version', () => {
     const errors: { message: string; error?: unknown }[] = [];
     const logger = { ...silentLogger, error: (message: string, fields?: Record<string, unknown>) => errors.push({ message, error: fields?.error }) };
     const { recorder, manager, store, publisher, clock } = services();
-    const sweeper = new Sweeper({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger }, { segments: 1, writeConcurrency: 4 });
+    const sweeper = new Sweeper({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 1, writeConcurrency: 4 });
     clock.advance(3_600_000); // later than the sweeps of the tests above
     await table.client.send(
       new PutItemCommand({

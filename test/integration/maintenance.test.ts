@@ -13,6 +13,7 @@ import { silentLogger, type MaintenanceStore } from '../../lambdas/core/ports';
 import { Sweeper } from '../../lambdas/core/sweep';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
+import { NO_OUTAGE_HISTORY } from '../../lambdas/core/history';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -34,7 +35,7 @@ function setup(table: TestTable) {
   const publisher = new RecordingPublisher();
   const recorder = new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger });
   const planner = new MaintenancePlanner({ store: maintenance, clock });
-  const sweeper = new Sweeper({ store, maintenance: counted, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger }, { segments: 2, writeConcurrency: 4 });
+  const sweeper = new Sweeper({ store, maintenance: counted, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history: NO_OUTAGE_HISTORY }, { segments: 2, writeConcurrency: 4 });
   const types = (deviceId: string) => publisher.alerts.filter((a) => a.type !== 'fleet.down' && a.deviceId === deviceId).map((a) => a.type);
   return { clock, store, publisher, recorder, planner, sweeper, types, windowReads: () => reads };
 }

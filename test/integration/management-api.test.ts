@@ -13,6 +13,10 @@ import { createManagementApi, trustIamAuthorizer } from '../../lambdas/handlers/
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { httpEvent, type EventInput } from '../support/events';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
+import { NO_OUTAGE_HISTORY } from '../../lambdas/core/history';
+import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
+import { MaintenancePlanner } from '../../lambdas/core/maintenance';
+import { DynamoDbMaintenanceStore } from '../../lambdas/adapters/dynamodb/maintenance-store';
 
 describe('management handler', () => {
   let table: TestTable;
@@ -26,8 +30,8 @@ describe('management handler', () => {
     clock = new FakeClock(Date.parse('2026-11-25T10:00:00.000Z'));
     const store = table.store();
     recorder = new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger });
-    sweeper = new Sweeper({ store, publisher: new RecordingPublisher(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger }, { segments: 2, writeConcurrency: 4 });
-    handler = createManagementApi({ manager: new FleetManager({ store, clock, settings: DEFAULT_SETTINGS }), authorize: trustIamAuthorizer, logger: silentLogger });
+    sweeper = new Sweeper({ store, publisher: new RecordingPublisher(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 2, writeConcurrency: 4 });
+    handler = createManagementApi({ manager: new FleetManager({ store, clock, settings: DEFAULT_SETTINGS, history: null, maintenance: NO_MAINTENANCE_WINDOWS }), maintenance: new MaintenancePlanner({ store: new DynamoDbMaintenanceStore({ client: table.client, tableName: table.tableName }), clock }), authorize: trustIamAuthorizer, logger: silentLogger });
   });
   afterAll(async () => {
     await table.drop();

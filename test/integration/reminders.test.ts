@@ -14,6 +14,8 @@ import { Sweeper } from '../../lambdas/core/sweep';
 import { FleetManager } from '../../lambdas/core/management';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
+import { NO_OUTAGE_HISTORY } from '../../lambdas/core/history';
+import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 const MINUTE = 60_000;
@@ -24,8 +26,8 @@ function setup(table: TestTable, overrides: Partial<MonitorSettings> = { repeatE
   const store = table.store();
   const publisher = new RecordingPublisher();
   const recorder = new HeartbeatRecorder({ store, clock, settings, logger: silentLogger });
-  const sweeper = new Sweeper({ store, publisher, clock, settings, logger: silentLogger }, { segments: 1, writeConcurrency: 8 });
-  const manager = new FleetManager({ store, clock, settings, sweepEverySeconds: 60 });
+  const sweeper = new Sweeper({ store, publisher, clock, settings, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 1, writeConcurrency: 8 });
+  const manager = new FleetManager({ store, clock, settings, sweepEverySeconds: 60, history: null, maintenance: NO_MAINTENANCE_WINDOWS });
   const reminders = (deviceId: string) => publisher.ofType('device.still_down').filter((a) => a.deviceId === deviceId);
   return { clock, store, publisher, recorder, sweeper, manager, reminders };
 }

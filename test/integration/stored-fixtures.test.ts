@@ -18,6 +18,8 @@ import { Sweeper } from '../../lambdas/core/sweep';
 import type { DeviceFixture, ExpectedAlert } from '../fixtures/device-fixture';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
+import { NO_OUTAGE_HISTORY } from '../../lambdas/core/history';
+import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
 
 const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const fixtureFiles = readdirSync(FIXTURES_DIR)
@@ -65,9 +67,9 @@ describe.each(fixtureFiles)('devices written in %s, read by this release', (file
       clock,
       store,
       publisher,
-      manager: new FleetManager({ store, clock, settings: DEFAULT_SETTINGS }),
+      manager: new FleetManager({ store, clock, settings: DEFAULT_SETTINGS, history: null, maintenance: NO_MAINTENANCE_WINDOWS }),
       recorder: new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger }),
-      sweeper: new Sweeper({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger }, { segments: 2, writeConcurrency: 4 }),
+      sweeper: new Sweeper({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 2, writeConcurrency: 4 }),
     };
   }
 

@@ -9,6 +9,8 @@ import { silentLogger } from '../../lambdas/core/ports';
 import { Sweeper } from '../../lambdas/core/sweep';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
+import { NO_OUTAGE_HISTORY } from '../../lambdas/core/history';
+import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
@@ -18,7 +20,7 @@ function setup(table: TestTable, overrides: Partial<MonitorSettings> = {}) {
   const store = table.store();
   const publisher = new RecordingPublisher();
   const recorder = new HeartbeatRecorder({ store, clock, settings, logger: silentLogger });
-  const sweeper = (segments = 2) => new Sweeper({ store, publisher, clock, settings, logger: silentLogger }, { segments, writeConcurrency: 8 });
+  const sweeper = (segments = 2) => new Sweeper({ store, publisher, clock, settings, logger: silentLogger, history: NO_OUTAGE_HISTORY, maintenance: NO_MAINTENANCE_WINDOWS }, { segments, writeConcurrency: 8 });
   return { clock, store, publisher, recorder, sweeper };
 }
 
@@ -191,7 +193,7 @@ describe('Sweeper against DynamoDB Local', () => {
     // Act
     await sweeper().sweep();
     const { FleetManager } = await import('../../lambdas/core/management');
-    const manager = new FleetManager({ store, clock, settings: DEFAULT_SETTINGS });
+    const manager = new FleetManager({ store, clock, settings: DEFAULT_SETTINGS, history: null, maintenance: NO_MAINTENANCE_WINDOWS });
     const resumed = await manager.configure('paused-1', { paused: false });
     await sweeper().sweep();
 
@@ -209,7 +211,7 @@ describe('Sweeper against DynamoDB Local', () => {
     const t = await createTestTable();
     try {
       const { clock, publisher, recorder, sweeper, store } = setup(t, { stormThreshold: 5 });
-      const manager = new (await import('../../lambdas/core/management')).FleetManager({ store, clock, settings: DEFAULT_SETTINGS });
+      const manager = new (await import('../../lambdas/core/management')).FleetManager({ store, clock, settings: DEFAULT_SETTINGS, history: null, maintenance: NO_MAINTENANCE_WINDOWS });
       for (let i = 0; i < 6; i++) {
         await manager.configure(`storm-${i}`, { group: 'plant-a', interval: 5, grace: 0 });
         await recorder.record(`storm-${i}`, {});

@@ -12,7 +12,7 @@ import { deviceToken } from '../../lambdas/core/tokens';
 import { DynamoDbMaintenanceStore } from '../../lambdas/adapters/dynamodb/maintenance-store';
 import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb/device-store';
 import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb/incident-store';
-import { OutageHistory } from '../../lambdas/core/history';
+import { NO_OUTAGE_HISTORY, OutageHistory } from '../../lambdas/core/history';
 import { LocalHttpServer } from '../../lambdas/local/http-server';
 import { localHandlers } from '../../lambdas/local/runtime';
 import { testClient } from './dynamodb';
@@ -44,7 +44,7 @@ export interface LocalApi {
   readonly clock: FakeClock;
   readonly store: DynamoDbDeviceStore;
   /** The outage history, when the API has one. */
-  readonly history: OutageHistory | undefined;
+  readonly history: OutageHistory | null;
   /** A valid token of `deviceId`. */
   token(deviceId: string): string;
   /** `Authorization` header carrying a valid token of `deviceId`. */
@@ -77,7 +77,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const store = new DynamoDbDeviceStore({ client, tableName: options.tableName });
   const history = options.historyTableName
     ? new OutageHistory({ store: new DynamoDbIncidentStore({ client, tableName: options.historyTableName }), historyDays: 90 })
-    : undefined;
+    : null;
   const server = new LocalHttpServer({ clock, logger: silentLogger });
   const port = await server.listen(0);
   const maintenance = new DynamoDbMaintenanceStore({ client, tableName: options.tableName });
@@ -97,11 +97,11 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       adminToken: LOCAL_API_ADMIN_TOKEN,
       minBeatSpacingSeconds: options.minBeatSpacingSeconds ?? 0,
       sweepEverySeconds: 60,
-      ...(history ? { history } : {}),
+      history,
     }),
   );
   const sweeper = new Sweeper(
-    { store, maintenance, publisher: new RecordingPublisher(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger, ...(history ? { history } : {}) },
+    { store, maintenance, publisher: new RecordingPublisher(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history: history ?? NO_OUTAGE_HISTORY },
     { segments: 1, writeConcurrency: 4 },
   );
   return {
