@@ -22,7 +22,9 @@ export class SimDeviceStore implements DeviceStore {
     // Past the deadline, or (an adaptive device judged early) no beat since the sweep read it.
     if (!(r.deadline < now) && !(silentSince !== undefined && r.lastSeen === silentSince)) return null;
     // A timeout's outage starts at the deadline (or the later one an ended maintenance window set).
-    this.record = { ...r, state: 'down', downSince: downSince ?? r.deadline, downReason: 'timeout', downAlerted: false, remindersSent: 0, lease, recoveredAt: null };
+    // That later deadline is the one the device was held to: it keeps it (an adaptive one judged early keeps its own).
+    const deadline = downSince !== undefined && silentSince === undefined ? downSince : r.deadline;
+    this.record = { ...r, state: 'down', deadline, downSince: downSince ?? r.deadline, downReason: 'timeout', downAlerted: false, remindersSent: 0, lease, recoveredAt: null };
     return this.record;
   }
 

@@ -4,7 +4,7 @@
 import { EMPTY_GAPS, type Detection } from './adaptive-detection';
 import { failThresholdOf, graceSeconds, recoverAfterOf, statusOf, type DeviceRecord, type DeviceStatus, type MonitorSettings } from './model';
 import { incidentView, MAX_INCIDENT_PAGE, type IncidentView, type OutageHistory, type UptimeView } from './history';
-import { windowCovers } from './maintenance';
+import { MaintenanceCalendar, windowCovers, type MaintenanceWindow } from './maintenance';
 import type { Clock, DeviceQuery, DeviceStore, FleetSummary, MaintenanceWindowSource } from './ports';
 import type { DevicePatchBody } from './validation';
 
@@ -31,8 +31,16 @@ export interface DeviceView {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** A device as the API shows it; `settings` supply the alert rules a device did not set itself. */
-export function deviceView(device: DeviceRecord, settings: Pick<MonitorSettings, 'defaultFailThreshold' | 'defaultRecoverAfterSeconds'>): DeviceView {
+/**
+ * A device as the API shows it; `settings` supply the alert rules a device did not set itself.
+ * `windows` at `now`: the deadline shown is the one the sweep holds the device to, so a device that
+ * was silent through a maintenance window that has ended shows its deadline counted from the window's end.
+ */
+export function deviceView(
+  device: DeviceRecord,
+  settings: Pick<MonitorSettings, 'defaultFailThreshold' | 'defaultRecoverAfterSeconds'>,
+  windows: { readonly calendar: MaintenanceCalendar; readonly now: number } = { calendar: MaintenanceCalendar.EMPTY, now: 0 },
+): DeviceView {
   return {
     deviceId: device.deviceId,
     status: statusOf(device),
@@ -40,7 +48,7 @@ export function deviceView(device: DeviceRecord, settings: Pick<MonitorSettings,
     interval: device.intervalSeconds,
     grace: graceSeconds(device),
     lastSeen: iso(device.lastSeen),
-    deadline: iso(device.deadline),
+    deadline: iso(windows.calendar.effectiveDeadline(device, windows.now)),
     // Only a device that is down now shows when its outage began (a reached run of fails: its first fail).
     downSince: device.state === 'down' ? iso(device.downSince ?? device.failingSince) : null,
     beats: device.beats,
@@ -183,13 +191,24 @@ export class FleetManager {
     if (deps.maintenance === undefined) throw new Error('FleetManager needs a window source: pass NO_MAINTENANCE_WINDOWS where the runtime keeps none');
   }
 
+  /** The maintenance windows the store keeps, read once per request. */
+  private windows(): Promise<readonly MaintenanceWindow[]> {
+    return this.deps.maintenance.listWindows();
+  }
+
+  /** How the views of one request see the maintenance windows. */
+  private windowsAt(windows: readonly MaintenanceWindow[]): { readonly calendar: MaintenanceCalendar; readonly now: number } {
+    return { calendar: windows.length === 0 ? MaintenanceCalendar.EMPTY : new MaintenanceCalendar(windows), now: this.deps.clock.now() };
+  }
+
   async get(deviceId: string): Promise<DeviceDetailView | null> {
     const device = await this.deps.store.getDevice(deviceId);
     if (!device) return null;
-    if (!this.deps.history) return deviceView(device, this.deps.settings);
-    const windows = await this.deps.maintenance.listWindows();
+    const windows = await this.windows();
+    const view = deviceView(device, this.deps.settings, this.windowsAt(windows));
+    if (!this.deps.history) return view;
     const covering = windows.filter((w) => windowCovers(w, device)).map((w) => ({ from: w.from, to: w.until }));
-    return { ...deviceView(device, this.deps.settings), uptime: await this.deps.history.uptime(device, this.deps.clock.now(), covering) };
+    return { ...view, uptime: await this.deps.history.uptime(device, this.deps.clock.now(), covering) };
   }
 
   /** A device's outages, newest first; null when the device is unknown (or there is no history). */
@@ -214,8 +233,9 @@ export class FleetManager {
   }
 
   async list(query: DeviceQuery): Promise<{ devices: DeviceView[]; cursor: string | null }> {
-    const page = await this.deps.store.listDevices(query);
-    return { devices: page.devices.map((device) => deviceView(device, this.deps.settings)), cursor: page.cursor };
+    const [page, windows] = await Promise.all([this.deps.store.listDevices(query), this.windows()]);
+    const at = this.windowsAt(windows);
+    return { devices: page.devices.map((device) => deviceView(device, this.deps.settings, at)), cursor: page.cursor };
   }
 
   /** Registers (created: true) or changes a device. */
@@ -234,7 +254,7 @@ export class FleetManager {
     );
     // Paused time counts for no uptime: the history keeps when each pause began and ended.
     if (this.deps.history && result.device.paused !== wasPaused) await this.deps.history.pauseChanged(deviceId, result.device.paused, now);
-    return { device: deviceView(result.device, settings), created: result.created };
+    return { device: deviceView(result.device, settings, this.windowsAt(await this.windows())), created: result.created };
   }
 
   async delete(deviceId: string): Promise<boolean> {

@@ -77,6 +77,8 @@ export interface DeviceStore {
    * the deadline, or at `downSince` when given (a later deadline set by an ended maintenance window,
    * or an adaptive device's earlier one). `silentSince`: an adaptive device judged overdue before its
    * deadline; then "its last beat is still `silentSince`" stands in for "its deadline passed".
+   * Without `silentSince`, a given `downSince` is the deadline that counted, and is stored as the
+   * device's deadline too (a window's later one: the device and its device.down show it).
    */
   markDown(deviceId: string, now: number, lease: AlertLease, downSince?: number, silentSince?: number): Promise<ConditionalResult>;
 

@@ -72,7 +72,7 @@ describe('maintenance windows against DynamoDB Local', () => {
 
   it('silences a device that dies inside a window, alerts it after until + interval + grace, and reads the windows once per sweep', async () => {
     // Prepare: beats every 60 s (deadline 120 s); a window from T0 + 30 s to T0 + 10 min.
-    const { clock, recorder, planner, sweeper, types, publisher, windowReads } = setup(table);
+    const { clock, store, recorder, planner, sweeper, types, publisher, windowReads } = setup(table);
     await recorder.record('m-dies', {});
     await recorder.record('m-other', {});
     await planner.add({ deviceIds: ['m-dies'], group: null, from: T0 + 30_000, until: T0 + 600_000, reason: null });
@@ -90,7 +90,9 @@ describe('maintenance windows against DynamoDB Local', () => {
     expect(seenAt[11]).toEqual([]);
     expect(seenAt[12]).toEqual(['device.down']);
     expect(seenAt[13]).toEqual(['device.down']);
-    expect(publisher.ofType('device.down').find((a) => a.deviceId === 'm-dies')?.incidentId).toBe(`m-dies:${iso(T0 + 600_000 + 120_000)}`);
+    const down = publisher.ofType('device.down').find((a) => a.deviceId === 'm-dies');
+    expect(down).toMatchObject({ incidentId: `m-dies:${iso(T0 + 600_000 + 120_000)}`, deadline: iso(T0 + 600_000 + 120_000) });
+    expect((await store.getDevice('m-dies'))?.deadline).toBe(T0 + 600_000 + 120_000);
     expect(types('m-other')).toEqual([]);
     expect(windowReads() - sweepsBefore).toBe(13);
   });

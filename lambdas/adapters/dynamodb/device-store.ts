@@ -235,6 +235,8 @@ export class DynamoDbDeviceStore implements DeviceStore {
     u.set(ATTR.state, u.value(s('down')));
     // A timeout's outage starts at the deadline (or the later one an ended maintenance window set).
     u.set(ATTR.downSince, downSince === undefined ? u.name(ATTR.deadline) : u.value(n(downSince)));
+    // That later deadline is the one the device was held to: it keeps it (an adaptive one judged early keeps its own).
+    if (downSince !== undefined && silentSince === undefined) u.set(ATTR.deadline, u.value(n(downSince)));
     u.set(ATTR.downReason, u.value(s('timeout')));
     const notPaused = DynamoDbDeviceStore.takeLease(u, lease);
     u.remove(ATTR.recoveredAt).remove(ATTR.alertedDownSince).remove(ATTR.unsettledFailAt);
