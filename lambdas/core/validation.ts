@@ -17,9 +17,6 @@ export type Schema = Readonly<Record<string, FieldRule>>;
 
 export type Validated<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
-/** Keys that would reach an object's prototype machinery if some later code merged the value. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
 /** Body of `POST /v1/heartbeats/{deviceId}`. */
 export const BEAT_BODY = {
   interval: { kind: 'integer', min: LIMITS.minIntervalSeconds, max: LIMITS.maxIntervalSeconds },
@@ -80,24 +77,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The first forbidden key anywhere inside a JSON value, if any. */
-function findForbiddenKey(value: unknown, depth = 0): string | null {
-  if (depth > 32) return '(nesting deeper than 32 levels)';
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      const found = findForbiddenKey(item, depth + 1);
-      if (found) return found;
-    }
-  } else if (isPlainObject(value)) {
-    for (const key of Object.keys(value)) {
-      if (FORBIDDEN_KEYS.has(key)) return key;
-      const found = findForbiddenKey(value[key], depth + 1);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
 function checkField(name: string, rule: FieldRule, value: unknown): string | null {
   if (value === null && 'nullable' in rule && rule.nullable) return null;
   switch (rule.kind) {
@@ -120,9 +99,10 @@ function checkField(name: string, rule: FieldRule, value: unknown): string | nul
       if (typeof value !== 'boolean') return `"${name}" must be true or false.`;
       return null;
     case 'object': {
+      // Any keys and any nesting: the object is only ever stored and answered as JSON text, never
+      // merged into another object, so keys such as "constructor" are plain data (a firmware may
+      // well report "prototype": true).
       if (!isPlainObject(value)) return `"${name}" must be a JSON object.`;
-      const forbidden = findForbiddenKey(value);
-      if (forbidden) return `"${name}" must not contain the key ${forbidden}.`;
       if (utf8Length(JSON.stringify(value)) > rule.maxJsonBytes) return `"${name}" must be at most ${rule.maxJsonBytes} bytes as JSON.`;
       return null;
     }

@@ -53,6 +53,8 @@ export interface LocalApi {
   adminAuth(): Record<string, string>;
   /** Runs one sweep over the table, as the sweep timer would (alerts are recorded, not printed). */
   sweep(): Promise<SweepReport>;
+  /** Every alert the sweeps published (filter by your own device ids: a table may be shared). */
+  readonly published: RecordingPublisher;
   send(request: ApiRequest): Promise<ApiAnswer>;
   close(): Promise<void>;
 }
@@ -100,8 +102,9 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       history,
     }),
   );
+  const published = new RecordingPublisher();
   const sweeper = new Sweeper(
-    { store, maintenance, publisher: new RecordingPublisher(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history: history ?? NO_OUTAGE_HISTORY },
+    { store, maintenance, publisher: published, clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history: history ?? NO_OUTAGE_HISTORY },
     { segments: 1, writeConcurrency: 4 },
   );
   return {
@@ -113,6 +116,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     deviceAuth: (deviceId) => ({ authorization: `Bearer ${deviceToken(LOCAL_API_SECRET, deviceId)}` }),
     adminAuth: () => ({ authorization: `Bearer ${LOCAL_API_ADMIN_TOKEN}` }),
     sweep: () => sweeper.sweep(),
+    published,
     send: (request) => send(port, request),
     close: async () => {
       await server.close();

@@ -54,7 +54,7 @@ export function classifyBeatValue(value: unknown): 'valid' | 'invalid' | 'either
         if (!isPlainObject(field)) return 'invalid';
         // "the meta size is the UTF-8 length of its JSON"
         if (Buffer.byteLength(JSON.stringify(field), 'utf8') > 1024) return 'invalid';
-        // Silent in the contract: prototype-ish keys and very deep nesting may be refused (README: they are).
+        // Silent in the contract: prototype-ish keys and very deep nesting (the service takes them as plain data).
         if (hasKeyAnywhere(field, PROTOTYPE_KEYS) || depth(field) > 16) verdict = 'either';
         break;
       default:
