@@ -72,8 +72,9 @@ export function checkBatchEntry(entry: unknown, secrets: SigningSecrets): Checke
   if (typeof token !== 'string' || !verifyDeviceToken(secrets, deviceId, token)) {
     return { ok: false, deviceId, code: 'unauthorized', message: 'Put the token minted for this device id in the entry\'s "token".' };
   }
-  const fields: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(entry)) if (!ENTRY_KEYS.has(key)) fields[key] = value;
+  // fromEntries defines own properties: an entry's "__proto__" stays a field (and is refused as
+  // unknown), where an assignment would have made it the object's prototype and hidden it.
+  const fields = Object.fromEntries(Object.entries(entry).filter(([key]) => !ENTRY_KEYS.has(key)));
   const validated = validateObject<BeatBody>(fields, BEAT_BODY);
   if (!validated.ok) return { ok: false, deviceId, code: 'invalid_body', message: validated.message };
   return { ok: true, deviceId, body: validated.value };
