@@ -161,14 +161,15 @@ describe('Local mode: the command-line tool', () => {
     // Act
     const help = (await runCli(['start', '--help'])).stdout.replace(/\s+/g, ' ');
     // Assess
-    for (const [flag, env, fallback] of [
+    const settings: [flag: string, env: string, fallback: string][] = [
       ['--port <n>', 'PORT', '8080'],
       ['--data-dir <dir>', 'HEARTBEAT_DATA_DIR', '.heartbeat'],
       ['--sweep-every <seconds>', 'HEARTBEAT_SWEEP_SECONDS', '60'],
       ['--repeat-every <seconds>', 'HEARTBEAT_REPEAT_SECONDS', '0'],
       ['--fail-threshold <n>', 'HEARTBEAT_FAIL_THRESHOLD', '1'],
       ['--recover-after <seconds>', 'HEARTBEAT_RECOVER_AFTER', '0'],
-    ]) {
+    ];
+    for (const [flag, env, fallback] of settings) {
       expect(help).toMatch(new RegExp(`${flag} [^-]*\\(env ${env}, default ${fallback.replace('.', '\\.')}\\)`));
     }
   });
