@@ -72,7 +72,8 @@ async function admin(method: string, path: string, body?: unknown): Promise<void
 
 const row = (deviceId: string) => page.locator(`#fleet-body tr[data-device-id="${deviceId}"]`);
 
-describe.skipIf(SKIP_REASON !== null)('the dashboard page in headless Chromium', () => {
+// One browser page and one fleet, built up test by test: never shuffled.
+describe.skipIf(SKIP_REASON !== null)('the dashboard page in headless Chromium', { shuffle: false }, () => {
   beforeAll(async () => {
     dataDir = tempDir('heartbeat-dashboard');
     // --verbose logs every request: the test then checks the token never reached a log line.
@@ -91,8 +92,9 @@ describe.skipIf(SKIP_REASON !== null)('the dashboard page in headless Chromium',
 
   it('takes the admin token from the fragment, keeps it in session storage only, and shows the fleet', async () => {
     // Prepare
-    await beat('boiler-1', { interval: 60, message: 'pressure 1.9 bar' });
-    await beat('pump-7', { interval: 60, message: 'flow ok' });
+    // Hour-long intervals: these stay up however long a loaded machine makes this file take.
+    await beat('boiler-1', { interval: 3600, message: 'pressure 1.9 bar' });
+    await beat('pump-7', { interval: 3600, message: 'flow ok' });
     await admin('PUT', '/v1/devices/boiler-1', { group: 'plant-a' });
     await admin('PUT', '/v1/devices/pump-7', { group: 'plant-b' });
     await admin('PUT', '/v1/devices/spare-3', { group: 'plant-b' });
@@ -122,21 +124,23 @@ describe.skipIf(SKIP_REASON !== null)('the dashboard page in headless Chromium',
     // valve-9 goes silent for good: it stays down in the pictures.
     await beat('valve-9', { interval: 5, grace: 0, message: 'last words: valve stuck' });
     await admin('PUT', '/v1/devices/valve-9', { group: 'plant-b' });
-    await expect.poll(() => row('sensor-42').getAttribute('data-status'), { timeout: 10_000 }).toBe('up');
+    await expect.poll(() => row('sensor-42').getAttribute('data-status'), { timeout: 30_000 }).toBe('up');
 
     // Act: wait for the deadline to pass
-    await expect.poll(() => row('sensor-42').getAttribute('data-status'), { timeout: 20_000 }).toBe('down');
+    await expect.poll(() => row('sensor-42').getAttribute('data-status'), { timeout: 30_000 }).toBe('down');
     await page.screenshot({ path: join(SHOTS, 'fleet-device-down.png') });
-    await expect.poll(() => row('valve-9').getAttribute('data-status'), { timeout: 10_000 }).toBe('down');
+    await expect.poll(() => row('valve-9').getAttribute('data-status'), { timeout: 30_000 }).toBe('down');
     expect(await page.locator('#count-down').innerText()).toBe('2');
     expect(await row('sensor-42').innerText()).toContain('down since');
 
-    await beat('sensor-42', { message: 'back after a reboot' });
+    // Back with an hour-long interval: a second lapse 5 s later would be a second outage in the
+    // history and a second down row for the tests after this one.
+    await beat('sensor-42', { interval: 3600, message: 'back after a reboot' });
 
     // Assess
-    await expect.poll(() => row('sensor-42').getAttribute('data-status'), { timeout: 10_000 }).toBe('up');
+    await expect.poll(() => row('sensor-42').getAttribute('data-status'), { timeout: 30_000 }).toBe('up');
     expect(await row('sensor-42').innerText()).toContain('back after a reboot');
-  });
+  }, 150_000);
 
   it('filters by status, by group and by search text', async () => {
     // Act + Assess: status
