@@ -1,8 +1,10 @@
 /**
  * Local mode as a person runs it (a real `heartbeat start` child process over real HTTP), for the
- * fast paths: a gateway's batch of beats answered entry by entry, and (with the sweep set to 60 s,
- * so only the stream consumer can be that quick) a `fail` beat's `device.down` in alerts.jsonl
- * within 2 seconds.
+ * fast paths: a gateway's batch of beats answered entry by entry, and a `fail` beat's `device.down`
+ * in alerts.jsonl from the table stream's consumer. The server sweeps once at start and then only
+ * every 86400 s, so an alert that arrives at all came from the stream, not from a sweep; how fast
+ * it comes is measured by the benchmark (instant.p99Seconds), not timed here, where a loaded
+ * machine would make any bound flaky.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceTokenFor, readAlerts, startLocalMode, stopLocalMode, tempDir, type LocalModeProcess } from './support/local-process';
@@ -27,7 +29,7 @@ async function post(path: string, body: string, contentType = 'application/json'
 
 beforeAll(async () => {
   dataDir = tempDir('hb-speed');
-  server = await startLocalMode({ dataDir, args: ['--sweep-every', '60'] });
+  server = await startLocalMode({ dataDir, args: ['--sweep-every', '86400'] });
 });
 
 afterAll(() => stopLocalMode(server, dataDir));
@@ -74,6 +76,8 @@ describe('local mode: beats in batches', () => {
 });
 
 describe('local mode: instant alerts from the table stream', () => {
+  /** Generous: no sweep runs during the test, so waiting longer cannot let a sweep answer for the stream. */
+  const STREAM_WAIT_MS = 30_000;
   const alertsOf = (deviceId: string) => readAlerts(live().dataDir).filter((alert) => alert.deviceId === deviceId);
   const waitFor = async (check: () => boolean, ms: number) => {
     const deadline = Date.now() + ms;
@@ -87,7 +91,7 @@ describe('local mode: instant alerts from the table stream', () => {
       body: JSON.stringify(body),
     });
 
-  it("announces a fail beat's device.down within 2 s with the sweep at 60 s, and the recovery's device.up too", async () => {
+  it("announces a fail beat's device.down without waiting for a sweep, and the recovery's device.up too", async () => {
     // Prepare: a healthy device, and no alert for it yet
     expect((await beat('instant-1', { status: 'ok' })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
@@ -96,7 +100,7 @@ describe('local mode: instant alerts from the table stream', () => {
     // Act: it reports a failure
     const failedAt = Date.now();
     expect((await beat('instant-1', { status: 'fail', message: 'pump stalled' })).status).toBe(200);
-    const downInTime = await waitFor(() => alertsOf('instant-1').some((a) => a.type === 'device.down'), 2000);
+    const downInTime = await waitFor(() => alertsOf('instant-1').some((a) => a.type === 'device.down'), STREAM_WAIT_MS);
     const downAfterMs = Date.now() - failedAt;
 
     // Assess
@@ -107,20 +111,20 @@ describe('local mode: instant alerts from the table stream', () => {
     // Act: it recovers
     const recoveredAt = Date.now();
     expect((await beat('instant-1', { status: 'ok' })).status).toBe(200);
-    const upInTime = await waitFor(() => alertsOf('instant-1').some((a) => a.type === 'device.up'), 2000);
+    const upInTime = await waitFor(() => alertsOf('instant-1').some((a) => a.type === 'device.up'), STREAM_WAIT_MS);
 
     // Assess: one down, one up, paired by incident id
     expect(upInTime, `device.up after ${Date.now() - recoveredAt} ms`).toBe(true);
     const alerts = alertsOf('instant-1');
     expect(alerts.map((a) => a.type)).toEqual(['device.down', 'device.up']);
     expect(alerts[1]?.incidentId).toBe(alerts[0]?.incidentId);
-  });
+  }, 90_000);
 
   it('raises nothing for ordinary beats and for more fails while down', async () => {
     // Prepare
     await beat('instant-2', { status: 'ok' });
     await beat('instant-2', { status: 'fail' });
-    expect(await waitFor(() => alertsOf('instant-2').length === 1, 2000)).toBe(true);
+    expect(await waitFor(() => alertsOf('instant-2').length === 1, STREAM_WAIT_MS)).toBe(true);
     // Act
     await beat('instant-2', { status: 'fail' });
     await beat('instant-2', { status: 'fail' });
