@@ -35,8 +35,8 @@ export interface TestProxy {
   script(steps: readonly Step[]): void;
   /** Closes a client's connection once it has been idle this long, as a load balancer or NAT does (still advertising a long keep-alive). */
   closeIdleAfter(ms: number): void;
-  /** Connections the proxy closed for idleness. */
-  idleClosed(): number;
+  /** The connections the proxy closed for idleness (which one, and performance.now() then), in order. */
+  idleCloses(): readonly { readonly connection: number; readonly at: number }[];
   close(): Promise<void>;
 }
 
@@ -49,7 +49,7 @@ export async function startTestProxy(upstream: string): Promise<TestProxy> {
   let connections = 0;
   let steps: Step[] = [];
   let closeIdleAfterMs: number | null = null;
-  let idleClosed = 0;
+  const idleCloses: { connection: number; at: number }[] = [];
   const idleTimers = new WeakMap<Socket, NodeJS.Timeout>();
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -61,7 +61,7 @@ export async function startTestProxy(upstream: string): Promise<TestProxy> {
         req.socket,
         setTimeout(() => {
           if (req.socket.destroyed) return;
-          idleClosed++;
+          idleCloses.push({ connection: connectionIds.get(req.socket) ?? 0, at: performance.now() });
           req.socket.destroy();
         }, closeIdleAfterMs),
       );
@@ -132,7 +132,7 @@ export async function startTestProxy(upstream: string): Promise<TestProxy> {
     closeIdleAfter: (ms) => {
       closeIdleAfterMs = ms;
     },
-    idleClosed: () => idleClosed,
+    idleCloses: () => idleCloses,
     close: async () => {
       closeIdleAfterMs = null;
       for (const socket of sockets) {
