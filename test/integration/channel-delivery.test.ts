@@ -19,7 +19,9 @@ import { startReceiver, unreachableUrl, type Answer, type Receiver } from '../su
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const RENDER = { serviceUrl: 'https://api.example.com/' };
-const FAST: RetryPolicy = { timeoutMs: 1000, backoffMs: [1, 2, 4] };
+// Short waits between attempts; a timeout as long as the contract's, since these receivers answer at
+// once (a tight one lets a loaded machine turn a slow answer into a retry, and a test's count wrong).
+const FAST: RetryPolicy = { timeoutMs: 10_000, backoffMs: [1, 2, 4] };
 const clock = { now: () => Date.now() };
 
 const down: DeviceDownAlert = {
@@ -198,12 +200,13 @@ describe('failing receivers', () => {
 
 describe('channels side by side', () => {
   it('a hanging channel does not delay the others', async () => {
-    // Prepare: the webhook never answers (1.5 s timeout); Slack answers at once.
+    // Prepare: the webhook never answers (5 s timeout: long enough that Slack's answer always comes
+    // first, even on a loaded machine); Slack answers at once.
     const hanging = await receiver([], 'hang');
     const slack = await receiver();
     const d = dispatcher(
       [webhookChannel({ url: hanging.url, secret: parseWebhookSecret(SECRET, 'test') }), slackChannel({ url: slack.url, render: RENDER })],
-      { timeoutMs: 1500, backoffMs: [] },
+      { timeoutMs: 5000, backoffMs: [] },
     );
 
     // Act
@@ -316,7 +319,7 @@ describe('PagerDuty channel', () => {
   it('sends a resolve only after the trigger of the same incident, even while the trigger is being retried', async () => {
     // Prepare: the first two trigger attempts fail.
     const events_ = await receiver([500, 500], 202);
-    const d = dispatcher([pd(events_.url)], { timeoutMs: 1000, backoffMs: [30, 30, 30] });
+    const d = dispatcher([pd(events_.url)], { timeoutMs: 10_000, backoffMs: [30, 30, 30] });
 
     // Act: the recovery is dispatched while the trigger is still retrying.
     const triggering = d.dispatch(down);

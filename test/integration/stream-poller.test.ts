@@ -60,7 +60,8 @@ describe('startStreamPoller', () => {
       for (let i = 0; i < burst.length; i += 16) {
         await Promise.all(burst.slice(i, i + 16).map((id) => client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: id } } }))));
       }
-      const deadline = Date.now() + 10_000;
+      // Generous: DynamoDB Local's stream can lag far behind on a loaded machine; the loop ends as soon as all arrived.
+      const deadline = Date.now() + 60_000;
       while (received.length < 3 + burst.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       // Assess
       expect(received.slice(0, 3)).toEqual(['first', 'second', 'third']);
@@ -68,7 +69,7 @@ describe('startStreamPoller', () => {
     } finally {
       await poller.stop();
     }
-  });
+  }, 150_000);
 });
 
 describe('ensureDeviceTable on a data directory from before streams', () => {
@@ -99,5 +100,5 @@ describe('ensureDeviceTable on a data directory from before streams', () => {
       await dynamo.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 120_000); // starts a DynamoDB Local of its own (Java) inside the test
 });
