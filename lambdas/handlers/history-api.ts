@@ -41,8 +41,12 @@ function pageOf(given: Record<string, string>): Parsed<{ limit: number; cursor?:
   return { ok: true, value: { limit, ...(given.cursor !== undefined ? { cursor: given.cursor } : {}) } };
 }
 
-/** An ISO-8601 time with a date and a time of day (a bare number or a date alone is refused: ambiguous). */
-function parseSince(text: string): Parsed<number> {
+/**
+ * An ISO-8601 time with a date and a time of day (a bare number or a date alone is refused: ambiguous).
+ * A `+hh:mm` offset typed into a URL unescaped arrives as a space (form decoding of `+`): read it as the `+` it was.
+ */
+function parseSince(raw: string): Parsed<number> {
+  const text = raw.replace(/ (\d{2}(?::?\d{2})?)$/, '+$1');
   const ms = Date.parse(text);
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text) || Number.isNaN(ms)) {
     return { ok: false, message: '"since" must be an ISO-8601 time such as 2026-11-25T10:00:00Z.' };
