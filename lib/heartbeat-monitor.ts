@@ -28,7 +28,7 @@ import {
   HISTORY_SORT_KEY,
   HISTORY_TTL_ATTRIBUTE,
 } from '../lambdas/adapters/dynamodb/history-schema';
-import { DEPLOYMENT, PROP_SETTING_KEYS, SETTINGS, STACK_ENV, settingProblem, settingSpec, type FunctionRole, type PropSettingKey, type SettingValue } from '../lambdas/core/settings-catalog';
+import { DEPLOYMENT, PROP_SETTING_KEYS, SETTINGS, STACK_ENV, contextKey, settingProblem, settingSpec, type FunctionRole, type PropSettingKey, type SettingValue } from '../lambdas/core/settings-catalog';
 import { HeartbeatAlarms } from './heartbeat-alarms';
 import { HeartbeatDashboard } from './heartbeat-dashboard';
 import { HeartbeatApi } from './heartbeat-api';
@@ -79,6 +79,14 @@ export interface HeartbeatMonitorProps extends HeartbeatMonitorSettingProps {
   readonly adaptivePhi?: SettingProp<'adaptivePhi'>;
   /** Seconds between sweeps, 10 to 60 (settings catalog: `sweepEverySeconds`, context `sweepEvery`). */
   readonly sweepEverySeconds?: SettingProp<'sweepEverySeconds'>;
+  /** The contract's name of `sweepEverySeconds` (its `-c` key): either name may be given, not both with different values. */
+  readonly sweepEvery?: SettingProp<'sweepEverySeconds'>;
+  /** The `-c` name of `repeatEverySeconds`, accepted as a prop too. */
+  readonly repeatEvery?: SettingProp<'repeatEverySeconds'>;
+  /** The `-c` name of `defaultFailThreshold`, accepted as a prop too. */
+  readonly failThreshold?: SettingProp<'defaultFailThreshold'>;
+  /** The `-c` name of `defaultRecoverAfterSeconds`, accepted as a prop too. */
+  readonly recoverAfter?: SettingProp<'defaultRecoverAfterSeconds'>;
   /** How devices reach the service: `httpApi` or `functionUrl` (settings catalog: `frontDoor`). */
   readonly frontDoor?: SettingProp<'frontDoor'>;
   /** How the device table is billed: `onDemand` or `provisioned` (settings catalog: `billing`). */
@@ -126,8 +134,14 @@ export interface HeartbeatMonitorProps extends HeartbeatMonitorSettingProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Every prop that is not a CDK-only choice must be a catalog setting (a compile error otherwise). */
-const PROPS_ARE_CATALOG_SETTINGS: Exclude<keyof HeartbeatMonitorProps, 'logRetention' | 'removalPolicy'> extends PropSettingKey ? true : never = true;
+/** The props that are not settings of the catalog: CDK-only choices. */
+const CDK_ONLY_PROPS = ['logRetention', 'removalPolicy'] as const;
+
+/** The `-c` context names that differ from their setting's name (`sweepEvery` for `sweepEverySeconds`, ...). */
+type ContextNameProp = { [K in PropSettingKey]: (typeof SETTINGS)[K] extends { readonly context: infer Name extends string } ? Name : never }[PropSettingKey];
+
+/** Every prop that is not a CDK-only choice must be a catalog setting or its context name (a compile error otherwise). */
+const PROPS_ARE_CATALOG_SETTINGS: Exclude<keyof HeartbeatMonitorProps, (typeof CDK_ONLY_PROPS)[number]> extends PropSettingKey | ContextNameProp ? true : never = true;
 void PROPS_ARE_CATALOG_SETTINGS;
 
 /** The heartbeat monitoring service. */
@@ -421,12 +435,13 @@ export class HeartbeatMonitor extends Construct {
 type ResolvedSettings = { readonly [K in PropSettingKey]: SettingValue<K> };
 
 function resolveSettings(props: HeartbeatMonitorProps): ResolvedSettings {
+  refuseUnknownProps(props);
   const resolved: Record<string, unknown> = {};
   for (const key of PROP_SETTING_KEYS) {
     const spec = settingSpec(key);
     // A maximum may not be below its minimum (already resolved: the catalog lists the minimum first).
     const floor = spec.kind === 'integer' && spec.atLeast !== undefined ? (resolved[spec.atLeast] as number) : undefined;
-    const given: unknown = props[key];
+    const given: unknown = givenProp(props, key);
     const value: unknown = given ?? (floor !== undefined && typeof spec.default === 'number' ? Math.max(spec.default, floor) : spec.default);
     // A token (a parameter, an import) is only known at deploy time: CloudFormation and the service check it then.
     const unresolved = typeof value === 'string' && Token.isUnresolved(value);
@@ -436,6 +451,33 @@ function resolveSettings(props: HeartbeatMonitorProps): ResolvedSettings {
     resolved[key] = value;
   }
   return resolved as ResolvedSettings;
+}
+
+/**
+ * The value given for a setting, under its own name or its `-c` context name (the contract names the
+ * options by the latter: `sweepEvery`). Both names with different values is a mistake, said at synth.
+ */
+function givenProp(props: HeartbeatMonitorProps, key: PropSettingKey): unknown {
+  const byKey: unknown = props[key];
+  const alias = contextKey(key);
+  if (alias === key) return byKey;
+  const byAlias: unknown = (props as Record<string, unknown>)[alias];
+  if (byKey !== undefined && byAlias !== undefined && byKey !== byAlias) {
+    throw new Error(`HeartbeatMonitor: ${key} and ${alias} name the same setting; give one of them (got ${JSON.stringify(byKey)} and ${JSON.stringify(byAlias)}).`);
+  }
+  return byKey ?? byAlias;
+}
+
+/**
+ * Refuses a prop the construct does not know: from JavaScript, or from a test that is not type
+ * checked, a misspelt option (`sweepEverySecond`) would otherwise be ignored and deploy the default.
+ */
+function refuseUnknownProps(props: HeartbeatMonitorProps): void {
+  const known = new Set<string>([...CDK_ONLY_PROPS, ...PROP_SETTING_KEYS, ...PROP_SETTING_KEYS.map((key) => contextKey(key))]);
+  const unknown = Object.keys(props).filter((name) => !known.has(name) && (props as Record<string, unknown>)[name] !== undefined);
+  if (unknown.length > 0) {
+    throw new Error(`HeartbeatMonitor: unknown prop ${unknown.map((name) => `"${name}"`).join(', ')}; the props are: ${[...known].sort().join(', ')}.`);
+  }
 }
 
 /** The Lambda environment variables of the settings the catalog sets on `role`'s function. */

@@ -3,9 +3,11 @@
  * `sweepEvery` (sub-minute sweeps inside the one-minute schedule), `frontDoor=functionUrl`,
  * `billing=provisioned` with auto scaling and its throttle alarm, and the dual-stack HTTP API.
  */
-import { Match } from 'aws-cdk-lib/assertions';
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { actionsOf, buildHeartbeatStack, logicalId, roleIdOf, roleStatements } from './support';
+import { HeartbeatMonitor, type HeartbeatMonitorProps } from '../../lib/heartbeat-monitor';
+import { actionsOf, buildHeartbeatStack, logicalId, roleIdOf, roleStatements, testApp } from './support';
 
 const envOf = (template: ReturnType<typeof buildHeartbeatStack>['template'], functionId: string) =>
   (template.toJSON().Resources[functionId] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
@@ -37,7 +39,14 @@ describe('sweepEvery', () => {
     });
   });
 
-  it.each(['9', '61', 'often'])('refuses -c sweepEvery=%s, naming the setting', (value) => {
+  it('accepts a number from cdk.json as well as a -c string', () => {
+    // Act
+    const { stack, template } = buildHeartbeatStack({ sweepEvery: 30 });
+    // Assess
+    expect(envOf(template, logicalId(stack.monitor.sweeperFunction)).SWEEP_EVERY_SECONDS).toBe('30');
+  });
+
+  it.each(['9', '61', 'often', '15.5'])('refuses -c sweepEvery=%s, naming the setting', (value) => {
     // Act
     const build = () => buildHeartbeatStack({ sweepEvery: value });
     // Assess
@@ -129,6 +138,25 @@ describe('billing', () => {
       PolicyType: 'TargetTrackingScaling',
       TargetTrackingScalingPolicyConfiguration: { PredefinedMetricSpecification: { PredefinedMetricType: 'DynamoDBWriteCapacityUtilization' }, TargetValue: 70 },
     });
+  });
+
+  it('-c billing=provisioned alone scales writes and reads between the defaults 5 and 1000', () => {
+    // Act
+    const { template } = buildHeartbeatStack({ billing: 'provisioned' });
+    // Assess
+    template.hasResourceProperties('AWS::DynamoDB::Table', { ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 } });
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 2);
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { ScalableDimension: 'dynamodb:table:WriteCapacityUnits', MinCapacity: 5, MaxCapacity: 1000 });
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 2);
+  });
+
+  it('-c billing=onDemand is the default, spelt out: no capacity, no scaling, no throttle alarm', () => {
+    // Act
+    const { template } = buildHeartbeatStack({ billing: 'onDemand', minWriteCapacity: '20' });
+    // Assess
+    template.hasResourceProperties('AWS::DynamoDB::Table', { BillingMode: 'PAY_PER_REQUEST', ProvisionedThroughput: Match.absent(), StreamSpecification: Match.anyValue() });
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'WriteThrottleEvents' } }))).toEqual([]);
   });
 
   it('-c billing=provisioned: an alarm on throttled writes notifies the ops topic', () => {
@@ -233,5 +261,87 @@ describe('instant alerts', () => {
       AlarmActions: [{ Ref: logicalId(m.opsTopic) }],
     });
     expect(envOf(template, logicalId(m.instantAlertFunction))).toMatchObject({ ALERT_TOPIC_ARN: { Ref: logicalId(m.alertTopic) }, TABLE_NAME: { Ref: logicalId(m.table) } });
+  });
+});
+
+/** The monitor in a bare stack, configured by construct props as a stack of the user's own would. */
+function buildMonitor(props: HeartbeatMonitorProps): { monitor: HeartbeatMonitor; template: Template } {
+  const stack = new Stack(testApp(), 'Own');
+  const monitor = new HeartbeatMonitor(stack, 'Monitor', props);
+  return { monitor, template: Template.fromStack(stack) };
+}
+
+describe('the deployment options as construct props', () => {
+  it('sweepEvery (the contract\'s name) and sweepEverySeconds both set the sweep period', () => {
+    // Act
+    const byContractName = buildMonitor({ sweepEvery: 20 });
+    const byCatalogName = buildMonitor({ sweepEverySeconds: 40 });
+    // Assess
+    expect(envOf(byContractName.template, logicalId(byContractName.monitor.sweeperFunction)).SWEEP_EVERY_SECONDS).toBe('20');
+    expect(envOf(byCatalogName.template, logicalId(byCatalogName.monitor.sweeperFunction)).SWEEP_EVERY_SECONDS).toBe('40');
+  });
+
+  it('refuses sweepEvery out of 10 to 60, and both names with different values', () => {
+    // Act
+    const tooOften = () => buildMonitor({ sweepEvery: 5 });
+    const both = () => buildMonitor({ sweepEvery: 20, sweepEverySeconds: 30 });
+    // Assess
+    expect(tooOften).toThrow(/sweepEverySeconds must be a whole number from 10 to 60, got 5/);
+    expect(both).toThrow(/sweepEverySeconds and sweepEvery name the same setting/);
+  });
+
+  it("frontDoor: 'functionUrl' replaces the HTTP API with two function URLs, management on IAM", () => {
+    // Act
+    const { monitor, template } = buildMonitor({ frontDoor: 'functionUrl' });
+    // Assess
+    expect(monitor.api).toBeUndefined();
+    expect(monitor.managementUrl).toBeDefined();
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', TargetFunctionArn: { 'Fn::GetAtt': [logicalId(monitor.managementFunction), 'Arn'] } });
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [logicalId(monitor.ingestFunction), 'Arn'] } });
+  });
+
+  it("frontDoor: 'httpApi' (the default) is a dual-stack HTTP API and no function URL", () => {
+    // Act
+    const { monitor, template } = buildMonitor({ frontDoor: 'httpApi' });
+    // Assess
+    expect(monitor.managementUrl).toBeUndefined();
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', IpAddressType: 'dualstack' });
+    template.resourceCountIs('AWS::Lambda::Url', 0);
+  });
+
+  it("billing: 'provisioned' with minWriteCapacity and maxWriteCapacity auto scales writes between them", () => {
+    // Act
+    const { template } = buildMonitor({ billing: 'provisioned', minWriteCapacity: 10, maxWriteCapacity: 200 });
+    // Assess
+    template.hasResourceProperties('AWS::DynamoDB::Table', { ProvisionedThroughput: { WriteCapacityUnits: 10, ReadCapacityUnits: 5 } });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { ScalableDimension: 'dynamodb:table:WriteCapacityUnits', MinCapacity: 10, MaxCapacity: 200 });
+  });
+
+  it('refuses a value outside the choices, naming the prop and the choices', () => {
+    // Act (a value from JavaScript, or a test that is not type checked)
+    const door = () => buildMonitor({ frontDoor: 'restApi' } as unknown as HeartbeatMonitorProps);
+    const billing = () => buildMonitor({ billing: 'reserved' } as unknown as HeartbeatMonitorProps);
+    // Assess
+    expect(door).toThrow(/frontDoor must be one of httpApi, functionUrl/);
+    expect(billing).toThrow(/billing must be one of onDemand, provisioned/);
+  });
+
+  it.each([
+    [{ repeatEvery: 600 }, 'REPEAT_EVERY_SECONDS', '600'],
+    [{ failThreshold: 3 }, 'DEFAULT_FAIL_THRESHOLD', '3'],
+    [{ recoverAfter: 120 }, 'DEFAULT_RECOVER_AFTER_SECONDS', '120'],
+  ] as const)('accepts the -c name %o as a prop as well, reaching the sweeper as %s', (props, variable, value) => {
+    // Act
+    const { monitor, template } = buildMonitor(props);
+    // Assess
+    expect(envOf(template, logicalId(monitor.sweeperFunction))[variable]).toBe(value);
+  });
+
+  it('refuses a prop it does not know, instead of deploying the default unnoticed', () => {
+    // Act
+    const misspelt = () => buildMonitor({ sweepEverySecond: 30 } as unknown as HeartbeatMonitorProps);
+    // Assess
+    expect(misspelt).toThrow(/unknown prop "sweepEverySecond"; the props are: .*sweepEvery, sweepEverySeconds/);
   });
 });
