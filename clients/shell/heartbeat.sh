@@ -11,7 +11,8 @@
 # Made for cron and systemd timers: one run, one beat, one curl. The token reaches curl on its
 # standard input, never on its command line (which every user can read in ps). Network errors,
 # timeouts, 429 and 5xx are retried with exponential backoff and full jitter, honouring a
-# Retry-After in seconds; other 4xx are final and print the service's message. See README.md.
+# Retry-After (seconds, or an HTTP date where date -d reads it); other 4xx are final and print the
+# service's message. See README.md.
 # Fractional sleeps (sleep 0.25) need GNU coreutils or BusyBox, as every Linux has.
 
 set -u
@@ -58,7 +59,7 @@ while [ "$#" -gt 0 ]; do
     --retries) need_value "$@"; is_whole "$2" || usage "--retries must be a whole number"; retries=$2; shift 2 ;;
     --backoff) need_value "$@"; is_number "$2" || usage "--backoff must be a number of seconds"; backoff=$2; shift 2 ;;
     --jitter) need_value "$@"; is_number "$2" || usage "--jitter must be a number of seconds"; jitter=$2; shift 2 ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage "unknown option $1" ;;
   esac
 done
@@ -137,6 +138,21 @@ service_error() {
   else echo "HTTP $code: $(printf '%s' "$text" | cut -c1-200)"; fi
 }
 
+# Seconds the answer's Retry-After asks for (delta-seconds, or an HTTP date read by date -d, as GNU
+# and BusyBox date can), or nothing when there is none or it cannot be read.
+retry_after_seconds() {
+  value=$(tr -d '\r' <"$work/headers" | sed -n 's/^[Rr][Ee][Tt][Rr][Yy]-[Aa][Ff][Tt][Ee][Rr]: *\(.*[^ ]\) *$/\1/p' | tail -n 1)
+  case $value in
+    '') ;;
+    *[!0-9]*)
+      when=$(date -u -d "$value" +%s 2>/dev/null) || return 0
+      now=$(date -u +%s)
+      if [ "$when" -gt "$now" ]; then echo $((when - now)); else echo 0; fi
+      ;;
+    *) echo "$value" ;;
+  esac
+}
+
 # One beat with its retries; prints the answer or the failure; returns 0 when recorded.
 beat() {
   n=0
@@ -159,7 +175,7 @@ beat() {
         echo "$me: $why" >&2 # final: retrying cannot fix a 4xx
         return 1
       fi
-      retry_after=$(tr -d '\r' <"$work/headers" | sed -n 's/^[Rr][Ee][Tt][Rr][Yy]-[Aa][Ff][Tt][Ee][Rr]: *\([0-9][0-9]*\) *$/\1/p' | tail -n 1)
+      retry_after=$(retry_after_seconds)
     fi
     if [ "$n" -ge "$retries" ]; then
       if [ "$retries" -gt 0 ]; then echo "$me: giving up after $((n + 1)) attempts: $why" >&2; else echo "$me: $why" >&2; fi

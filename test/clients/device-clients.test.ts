@@ -246,6 +246,109 @@ function describeClient(client: DeviceClient, build?: { readonly title: string; 
       expect(run.stderr).toContain('Retry-After');
     });
 
+    it('honours a Retry-After given as an HTTP date, on a 503 as on a 429', async () => {
+      // Prepare: a date 3 to 4 s after the answer is sent (HTTP dates have whole seconds).
+      const deviceId = id('retry-after-date');
+      const inThreeSeconds = () => ({ 'retry-after': new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000).toUTCString() });
+      const unavailable: Step = { kind: 'answer', status: 503, headers: inThreeSeconds, body: JSON.stringify({ error: { code: 'unavailable', message: 'Try later.' } }) };
+      // Act
+      const { run, requests } = await withProxy([unavailable], async (proxy) => ({
+        run: await runClient(client, [...deviceFlags(proxy, deviceId), '--backoff', '0.01']),
+        requests: [...proxy.requests()],
+      }));
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      expect(requests.map((request) => request.answer)).toEqual(['scripted 503', 'forwarded 200']);
+      expect(run.stderr).toContain('Retry-After');
+      // The own backoff would wait at most 0.01 s: a second or more is the date's doing (the rest is slack for a slow client).
+      expect((requests[1]?.at ?? 0) - (requests[0]?.at ?? 0)).toBeGreaterThanOrEqual(1000);
+    });
+
+    it('gives up after --retries retries of a 5xx and exits 1, saying so', async () => {
+      // Prepare
+      const deviceId = id('gives-up');
+      const unavailable: Step = { kind: 'answer', status: 502 };
+      // Act
+      const { run, requests } = await withProxy(Array(3).fill(unavailable), async (proxy) => ({
+        run: await runClient(client, [...deviceFlags(proxy, deviceId), '--backoff', '0.01', '--retries', '2']),
+        requests: [...proxy.requests()],
+      }));
+      // Assess
+      expect(run.code).toBe(1);
+      expect(requests.map((request) => request.answer)).toEqual(['scripted 502', 'scripted 502', 'scripted 502']);
+      expect(run.stderr).toMatch(/giving up after 3 attempts: HTTP 502/);
+      expect(await device(deviceId)).toBeNull();
+    });
+
+    it("a 400 is final: no retry, exit 1, and the service's message naming the field", async () => {
+      // Prepare: an interval below the service's minimum of 5 s.
+      const deviceId = id('bad-interval');
+      const direct = await fetch(`${live().url}/v1/heartbeats/${deviceId}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokenFor(deviceId)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'ok', interval: 3 }),
+      });
+      const expected = ((await direct.json()) as { error: { message: string } }).error.message;
+      // Act
+      const { run, requests } = await withProxy([], async (proxy) => ({ run: await runClient(client, [...deviceFlags(proxy, deviceId), '--interval', '3', '--backoff', '0.01']), requests: proxy.requests().length }));
+      // Assess
+      expect(direct.status).toBe(400);
+      expect(expected).toMatch(/interval/);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`HTTP 400 invalid_body: ${expected}`);
+      expect(run.stderr).not.toMatch(/retry/i);
+      expect(requests).toBe(1);
+      expect(await device(deviceId)).toBeNull();
+    });
+
+    it('with --every, keeps beating past a refused beat, and exits 1 because not every beat was recorded', async () => {
+      // Prepare
+      const deviceId = id('one-refused');
+      const refused: Step = { kind: 'answer', status: 403, body: JSON.stringify({ error: { code: 'forbidden', message: 'Not now.' } }) };
+      // Act
+      const { run, requests } = await withProxy([refused], async (proxy) => ({
+        run: await runClient(client, [...deviceFlags(proxy, deviceId), '--every', '1', '--count', '2']),
+        requests: [...proxy.requests()],
+      }));
+      // Assess
+      expect(run.code).toBe(1);
+      expect(requests.map((request) => request.answer)).toEqual(['scripted 403', 'forwarded 200']);
+      expect(run.stderr).toContain('HTTP 403 forbidden: Not now.');
+      expect(await device(deviceId)).toMatchObject({ status: 'up', beats: 1 });
+    });
+
+    it('takes --url, --device and --token from HEARTBEAT_URL, HEARTBEAT_DEVICE_ID and HEARTBEAT_TOKEN', async () => {
+      // Prepare
+      const deviceId = id('from-env');
+      // Act
+      const { run, requests } = await withProxy([], async (proxy) => ({
+        run: await runClient(client, ['--jitter', '0'], { env: { HEARTBEAT_URL: proxy.url, HEARTBEAT_DEVICE_ID: deviceId, HEARTBEAT_TOKEN: tokenFor(deviceId) } }),
+        requests: proxy.requests().length,
+      }));
+      // Assess
+      expect(run.code, run.stderr).toBe(0);
+      expect(requests).toBe(1);
+      expect(await device(deviceId)).toMatchObject({ status: 'up', beats: 1 });
+    });
+
+    it('exits 2 for a usage error (no token anywhere, --count above 1 without --every), sending nothing', async () => {
+      // Prepare
+      const deviceId = id('usage');
+      // Act
+      const { runs, requests } = await withProxy([], async (proxy) => ({
+        runs: [
+          await runClient(client, ['--url', proxy.url, '--device', deviceId]),
+          await runClient(client, [...deviceFlags(proxy, deviceId), '--count', '3']),
+        ],
+        requests: proxy.requests().length,
+      }));
+      // Assess
+      expect(runs.map((run) => run.code)).toEqual([2, 2]);
+      expect(runs[0]?.stderr).toMatch(/--token is required \(or set HEARTBEAT_TOKEN\)/);
+      expect(runs[1]?.stderr).toMatch(/--count above 1 needs --every/);
+      expect(requests).toBe(0);
+    });
+
     it('gives up on a server that never answers after the configured timeout, and retries', async () => {
       // Prepare
       const deviceId = id('timeout');
@@ -363,6 +466,46 @@ if (cMissing) {
     run: () => buildCClient(buildDir),
   });
 }
+
+describe('what the clients are made of', () => {
+  it('python: heartbeat.py parses as Python 3.8 and imports only the standard library', async () => {
+    // Prepare
+    const script = [
+      'import ast, sys',
+      'source = open(sys.argv[1], encoding="utf-8").read()',
+      'tree = ast.parse(source, feature_version=(3, 8))',
+      'names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}',
+      'names |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}',
+      'print(",".join(sorted(names - set(sys.stdlib_module_names))) or "stdlib only")',
+    ].join('\n');
+    // Act
+    const run = await runClient({ name: 'python check', command: ['python3', '-c', script], keepsConnection: false }, [join(REPO_ROOT, 'clients/python/heartbeat.py')]);
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe('stdlib only');
+  });
+
+  it('node: no dependencies, Node 20+, and every import is a node: built-in', () => {
+    // Prepare
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'clients/node/package.json'), 'utf8')) as Record<string, unknown>;
+    const source = readFileSync(join(REPO_ROOT, 'clients/node/heartbeat.mjs'), 'utf8');
+    // Act
+    const imports = [...source.matchAll(/^import .* from '([^']+)';$/gm)].map((match) => match[1]);
+    // Assess
+    expect(manifest.dependencies ?? {}).toEqual({});
+    expect(manifest.peerDependencies ?? {}).toEqual({});
+    expect(manifest.engines).toEqual({ node: '>=20' });
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.filter((name) => !name?.startsWith('node:'))).toEqual([]);
+  });
+
+  it.each(['python', 'node', 'shell', 'c'])('%s: has a README with a quick start', (client) => {
+    // Act
+    const readme = readFileSync(join(REPO_ROOT, 'clients', client, 'README.md'), 'utf8');
+    // Assess
+    expect(readme).toMatch(/quick start/i);
+  });
+});
 
 describe('client modules', () => {
   it('python: Heartbeat(url, device_id, token).beat(status, message, meta) records the beat, and raises HeartbeatError with the status and code of a refusal', async () => {

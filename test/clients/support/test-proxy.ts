@@ -9,7 +9,13 @@ import type { Socket } from 'node:net';
 
 /** What the proxy does with one request. */
 export type Step =
-  | { readonly kind: 'answer'; readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly body?: string }
+  | {
+      readonly kind: 'answer';
+      readonly status: number;
+      /** Headers of the answer; a function is called when the answer is sent (a Retry-After date relative to that moment). */
+      readonly headers?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
+      readonly body?: string;
+    }
   /** Reads the request and never answers (the connection stays open until the client gives up). */
   | { readonly kind: 'silence' };
 
@@ -88,7 +94,7 @@ export async function startTestProxy(upstream: string): Promise<TestProxy> {
       if (step?.kind === 'answer') {
         entry.answer = `scripted ${step.status}`;
         const text = step.body ?? JSON.stringify({ error: { code: 'unavailable', message: 'Scripted by the test proxy.' } });
-        res.writeHead(step.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...step.headers });
+        res.writeHead(step.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...(typeof step.headers === 'function' ? step.headers() : step.headers) });
         res.end(text);
         return;
       }
