@@ -76,6 +76,10 @@ export class SimDeviceStore implements DeviceStore {
     return 'recorded';
   }
 
+  async forgetOwedCloses(): Promise<void> {
+    // The simulator keeps no history (NO_OUTAGE_HISTORY never fails), so nothing is ever owed.
+  }
+
   recordBeat = unused('record beats (the engine applies applyBeat itself)');
   scanSegment = unused('scan');
   getDevice = unused('read devices');

@@ -7,11 +7,14 @@
  *   2. builds the due alerts from the claimed copies, folds a group's storm into `fleet.down`s;
  *   3. publishes the downs, then the ups whose down is out (so a pair never arrives reversed), then
  *      the `device.still_down` reminders of outages that stay down (every `repeatEverySeconds`);
- *   4. settles each device: records what went out and gives the lease back.
+ *   4. closes the history of each outage whose `device.up` went out, then settles each device:
+ *      records what went out (and any history close that failed, as owed) and gives the lease back;
+ *   5. records in the history each outage whose `device.down` went out.
+ * Any record handed over that still owes history closes has them written again (idempotent) and forgotten.
  * A failed write skips its device (logged and counted); its lease runs out and a later caller retries.
  * Nothing is marked sent before it was published, so delivery is at least once, with a stable incidentId.
  */
-import { closedIncident, type OutageRecorder } from './history';
+import { closedIncident, type IncidentRecord, type OutageRecorder } from './history';
 import {
   deviceDownAlert,
   deviceStillDownAlert,
@@ -26,7 +29,7 @@ import { isCanary } from './canary';
 import { Semaphore } from './concurrency';
 import { MaintenanceCalendar } from './maintenance';
 import { overdueAt } from './adaptive-detection';
-import { failRunReached, graceSeconds, recoverAfterOf, type AlertLease, type DeviceRecord, type MonitorSettings } from './model';
+import { failRunReached, graceSeconds, recoverAfterOf, type AlertLease, type DeviceRecord, type MonitorSettings, type OwedClose } from './model';
 import { SETTINGS } from './settings-catalog';
 import type { AlertPublisher, Clock, DeviceStore, Logger, MaintenanceWindowSource, SettleOutcome } from './ports';
 
@@ -187,6 +190,10 @@ export interface ClaimReport {
   readonly wentDown: number;
   /** Claims that failed with an error (not a lost race): skipped, retried by a later caller. */
   readonly writeFailures: number;
+  /** Owed history closes written again (and forgotten by the record). */
+  readonly closesRepaired: number;
+  /** Owed history closes that failed again (still owed: the next pass retries). */
+  readonly historyFailures: number;
 }
 
 /** What publishing and settling a batch of claimed records did. */
@@ -197,7 +204,7 @@ export interface DeliveryReport {
   readonly writeFailures: number;
   /** How each device settled, by device id (for callers that record incidents). */
   readonly settled: ReadonlyMap<string, SettleOutcome>;
-  /** History writes that failed (logged; the alerts themselves went out and are settled). */
+  /** History writes that failed (logged; a failed close stays owed on the record, a lost opening is rebuilt by the close). */
   readonly historyFailures: number;
 }
 
@@ -215,6 +222,11 @@ export interface AlertOutboxDeps {
   readonly history: OutageRecorder;
   /** Maintenance windows. Required: a runtime without them passes NO_MAINTENANCE_WINDOWS (maintenance.ts). */
   readonly maintenance: MaintenanceWindowSource;
+}
+
+/** The incident an owed close closes (the record's group; the message is kept from the opening when it was written). */
+function owedIncident(device: DeviceRecord, owed: OwedClose): IncidentRecord {
+  return { deviceId: device.deviceId, group: device.group, reason: owed.reason, downSince: owed.downSince, upAt: owed.upAt, message: device.message };
 }
 
 /** Claims, publishes and settles device alerts; shared by the sweep and any other reader of device records. */
@@ -258,7 +270,7 @@ export class AlertOutbox {
     const calendar = await this.calendar();
     const claim = await this.claim(devices, lease, calendar);
     const delivery = await this.deliver(claim.claimed, lease, calendar);
-    return { ...claim, ...delivery, writeFailures: claim.writeFailures + delivery.writeFailures };
+    return { ...claim, ...delivery, writeFailures: claim.writeFailures + delivery.writeFailures, historyFailures: claim.historyFailures + delivery.historyFailures };
   }
 
   /** Step 1: takes the lease of each device that owes an alert, turning overdue ones down. */
@@ -292,7 +304,25 @@ export class AlertOutbox {
         if (owned !== null) claimed.push(owned);
       }
     });
-    return { claimed, wentDown, writeFailures: failures };
+    const repair = await this.writeOwedCloses(devices);
+    return { claimed, wentDown, writeFailures: failures, ...repair };
+  }
+
+  /**
+   * Writes the history closes a record still owes (a `device.up` went out but its close failed), then
+   * forgets them on the record only if it owes exactly those still. Needs no lease: the close is
+   * idempotent (same key, same end), so two callers at once write the same incident.
+   */
+  private async writeOwedCloses(devices: readonly DeviceRecord[]): Promise<{ closesRepaired: number; historyFailures: number }> {
+    const owing = devices.filter((device) => device.closesOwed.length > 0);
+    if (owing.length === 0) return { closesRepaired: 0, historyFailures: 0 };
+    let closesRepaired = 0;
+    const historyFailures = await this.forEach(owing, 'owed history close', async (device) => {
+      for (const owed of device.closesOwed) await this.deps.history.closed(owedIncident(device, owed));
+      await this.deps.store.forgetOwedCloses(device.deviceId, device.closesOwed);
+      closesRepaired += device.closesOwed.length;
+    });
+    return { closesRepaired, historyFailures };
   }
 
   /**
@@ -310,6 +340,8 @@ export class AlertOutbox {
   async deliver(claimed: readonly DeviceRecord[], lease: AlertLease, calendar: MaintenanceCalendar = MaintenanceCalendar.EMPTY): Promise<DeliveryReport> {
     if (claimed.length === 0) return { alertsPublished: 0, publishFailures: 0, writeFailures: 0, settled: new Map(), historyFailures: 0 };
     const { downAnnounced, upAnnounced, reminded, alerts, failures } = await this.publishDue(claimed, this.deps.clock.now(), calendar);
+    // Closed before the settle, so a close that fails is settled as owed and kept on the record.
+    const owed = await this.closeRecovered(claimed.filter((device) => upAnnounced.has(device.deviceId)));
     const settled = new Map<string, SettleOutcome>();
     const writeFailures = await this.forEach(claimed, 'settle', async (device) => {
       // CAS: the lease is still ours and the outage the same.
@@ -317,32 +349,46 @@ export class AlertOutbox {
         downAlerted: device.downAlerted || downAnnounced.has(device.deviceId),
         closed: upAnnounced.has(device.deviceId),
         ...(reminded.has(device.deviceId) ? { remindersSent: reminded.get(device.deviceId) } : {}),
+        ...(owed.has(device.deviceId) ? { closeOwed: owed.get(device.deviceId) } : {}),
       });
       settled.set(device.deviceId, outcome);
     });
-    const historyFailures = await this.recordHistory(claimed, downAnnounced, settled);
+    const historyFailures = owed.size + (await this.recordOpenings(claimed, downAnnounced, settled));
     return { alertsPublished: alerts, publishFailures: failures, writeFailures, settled, historyFailures };
+  }
+
+  /**
+   * Step 4a: closes in the history each outage whose `device.up` went out, at its recovery beat.
+   * Returns the closes that failed, by device: the settle keeps them on the record as owed, and a
+   * later pass writes them (at least once; the write is idempotent, so once in effect).
+   */
+  private async closeRecovered(recovered: readonly DeviceRecord[]): Promise<Map<string, OwedClose>> {
+    const owed = new Map<string, OwedClose>();
+    const now = this.deps.clock.now();
+    await this.forEach(recovered, 'history close', async (device) => {
+      const incident = closedIncident(device, now);
+      try {
+        await this.deps.history.closed(incident);
+      } catch (error) {
+        owed.set(device.deviceId, { downSince: incident.downSince, upAt: incident.upAt ?? now, reason: incident.reason });
+        throw error; // logged by forEach
+      }
+    });
+    return owed;
   }
 
   /**
    * Step 5, only where a state change was settled, so a sweep that changes nothing writes no
    * history, and a beat never does: an outage enters the history when its `device.down` went out
-   * and was recorded, and leaves it when its `device.up` went out and closed it (also when a fail
-   * landed meanwhile and reopened the device as the next outage). Both writes are idempotent, so a
-   * retried announcement records the same incident once.
+   * and was recorded. Idempotent, so a retried announcement records the same incident once; an
+   * opening that fails is rebuilt by the outage's close (which writes the whole incident).
    */
-  private async recordHistory(claimed: readonly DeviceRecord[], downAnnounced: ReadonlySet<string>, settled: ReadonlyMap<string, SettleOutcome>): Promise<number> {
-    const history = this.deps.history;
-    const now = this.deps.clock.now();
-    const changed = claimed.filter((device) => {
+  private async recordOpenings(claimed: readonly DeviceRecord[], downAnnounced: ReadonlySet<string>, settled: ReadonlyMap<string, SettleOutcome>): Promise<number> {
+    const opened = claimed.filter((device) => {
       const outcome = settled.get(device.deviceId);
-      return outcome !== undefined && outcome !== 'lease-lost' && ((!device.downAlerted && downAnnounced.has(device.deviceId)) || outcome === 'closed' || outcome === 'reopened');
+      return outcome !== undefined && outcome !== 'lease-lost' && !device.downAlerted && downAnnounced.has(device.deviceId);
     });
-    return this.forEach(changed, 'history', async (device) => {
-      const outcome = settled.get(device.deviceId);
-      if (!device.downAlerted && downAnnounced.has(device.deviceId)) await history.announced(device);
-      if (outcome === 'closed' || outcome === 'reopened') await history.closed(closedIncident(device, now));
-    });
+    return this.forEach(opened, 'history opening', (device) => this.deps.history.announced(device));
   }
 
   /** Publishes downs (aggregated into storms) first, then the recoveries whose down is out, then reminders. */
@@ -419,9 +465,9 @@ export class AlertOutbox {
             await write(device);
           } catch (error) {
             failed++;
-            // A history write is not retried (its alert is settled): a lost opening is rebuilt by the
-            // closing write, a lost closing leaves the incident open in the history.
-            const consequence = step === 'history' ? 'the history misses this change' : 'the device is retried by the next sweep';
+            // History: a failed close is kept on the record and written by a later pass; a failed
+            // opening is rebuilt by the close. Anything else: the lease runs out and a later caller retries.
+            const consequence = step.includes('history') ? 'a later pass or the outage\'s close writes it' : 'the device is retried by the next sweep';
             this.deps.logger.warn(`${step} write failed; ${consequence}`, {
               deviceId: device.deviceId,
               error: error instanceof Error ? error.message : String(error),

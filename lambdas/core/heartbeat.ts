@@ -77,6 +77,7 @@ export function applyBeat(previous: DeviceRecord | null, beat: BeatWrite): Devic
     recoverAfterSeconds: beat.recoverAfterSeconds ?? previous?.recoverAfterSeconds ?? null,
     // Reminders count for the open outage; a beat never opens a new one while one is open.
     remindersSent: previous?.downSince != null ? previous.remindersSent : 0,
+    closesOwed: previous?.closesOwed ?? [],
     detection: previous?.detection ?? 'fixed',
     gaps: shiftGaps(previous?.gaps ?? [], previous?.lastSeen ?? null, now),
   };

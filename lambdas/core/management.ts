@@ -85,6 +85,7 @@ export function newDevice(deviceId: string, settings: MonitorSettings): DeviceRe
     message: null,
     meta: null,
     remindersSent: 0,
+    closesOwed: [],
     lease: null,
     detection: 'fixed',
     gaps: EMPTY_GAPS,

@@ -22,6 +22,18 @@ export interface AlertLease {
   readonly owner: string;
 }
 
+/**
+ * The history write that closes an announced outage, still owed: the `device.up` went out but the
+ * write failed. The record keeps it until a later pass of the outbox writes it (idempotent).
+ */
+export interface OwedClose {
+  /** The outage's start (its incident's key). */
+  readonly downSince: number;
+  /** Its recovery: the end the incident is closed at. */
+  readonly upAt: number;
+  readonly reason: DownReason;
+}
+
 /** Everything the service stores about one device. */
 export interface DeviceRecord {
   readonly deviceId: string;
@@ -64,6 +76,8 @@ export interface DeviceRecord {
   readonly gaps: readonly number[];
   /** `device.still_down` reminders published for the open outage (0 when none, or no outage). */
   readonly remindersSent: number;
+  /** History closes of past outages not yet written (oldest first); empty nearly always. */
+  readonly closesOwed: readonly OwedClose[];
   readonly beats: number;
   readonly message: string | null;
   readonly meta: Record<string, unknown> | null;

@@ -3,7 +3,7 @@
  * Adapters (DynamoDB, SNS, local files, the system clock) implement them; the core never imports an adapter.
  */
 import type { Alert } from './alerts';
-import type { AlertLease, DeviceRecord } from './model';
+import type { AlertLease, DeviceRecord, OwedClose } from './model';
 
 /** Where time comes from. Tests pass a fake; runtimes pass the system clock. */
 export interface Clock {
@@ -111,13 +111,27 @@ export interface DeviceStore {
    * After publishing: records what was delivered and gives the lease back (only while `owner` holds it).
    * `closed`: the `device.up` went out, so the outage ends (`reopened` when a run of fails reached
    * its threshold meanwhile: that is the next outage, left for the next pass to record). `downAlerted`: the `device.down` went out.
+   * `closeOwed` (with `closed`): the history write closing this outage failed; the record keeps it
+   * (after any owed already) until `forgetOwedCloses`.
    */
   settleAlerts(
     deviceId: string,
     downSince: number,
     owner: string,
-    outcome: { downAlerted: boolean; closed: boolean; /** Reminders of this outage published so far, when one went out. */ remindersSent?: number },
+    outcome: {
+      downAlerted: boolean;
+      closed: boolean;
+      /** Reminders of this outage published so far, when one went out. */
+      remindersSent?: number;
+      closeOwed?: OwedClose;
+    },
   ): Promise<SettleOutcome>;
+
+  /**
+   * After the history closes in `owed` were written: forgets them, only if the record still owes
+   * exactly those (a close owed since stays, and is written again by the next pass: the write is idempotent).
+   */
+  forgetOwedCloses(deviceId: string, owed: readonly OwedClose[]): Promise<void>;
 
   /** Reads one device. */
   getDevice(deviceId: string): Promise<DeviceRecord | null>;

@@ -27,6 +27,8 @@
  *       sweep took over" (that one settles; at worst an alert went out twice with one incidentId).
  *       Closing an outage also needs `no ff`: settles "a fail beat landed while its device.up was being
  *       published" (the fail opens the next outage, from `ff`, and is announced).
+ *     The history close of a `device.up` is written before its settle; one that fails is settled as
+ *     owed (`closesOwed` on the record) and written by a later pass from the scan (step 3's page).
  *  5. Summary: `at < startedAt`. Settles "overlapping sweeps finish out of order" (lastSweepAt never
  *     goes back). Written only by a sweep that read the whole table.
  */

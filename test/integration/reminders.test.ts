@@ -147,7 +147,7 @@ describe('reminderDue', () => {
   const base = {
     deviceId: 'd', state: 'down' as const, paused: false, group: null, intervalSeconds: 60, explicitGraceSeconds: null, lastSeen: T0 - MINUTE, firstSeen: T0 - 60 * MINUTE,
     deadline: T0, downSince: T0, downReason: 'timeout' as const, downAlerted: true, recoveredAt: null, failsLeft: null, failingSince: null, endedFailRunSince: null, failThreshold: null, recoverAfterSeconds: null,
-    remindersSent: 0, beats: 1, message: null, meta: null, lease: null, detection: 'fixed' as const, gaps: [],
+    remindersSent: 0, closesOwed: [], beats: 1, message: null, meta: null, lease: null, detection: 'fixed' as const, gaps: [],
   };
   it('is due at each multiple of the period after the outage began, once', () => {
     expect(reminderDue(base, T0 + 299_999, 300)).toBeNull();

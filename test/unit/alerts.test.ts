@@ -7,7 +7,7 @@ const down: DeviceRecord = {
   deviceId: 'sensor-42', state: 'down', paused: false, group: 'plant-a', intervalSeconds: 60, explicitGraceSeconds: null,
   lastSeen: Date.parse('2026-11-25T09:58:00.000Z'), firstSeen: Date.parse('2026-11-25T09:00:00.000Z'), deadline: Date.parse('2026-11-25T10:00:00.000Z'),
   downSince: Date.parse('2026-11-25T10:00:00.000Z'), downReason: 'timeout', downAlerted: false, recoveredAt: null, failsLeft: null, failingSince: null, endedFailRunSince: null, failThreshold: null, recoverAfterSeconds: null,
-  beats: 3, message: null, meta: null, lease: null, remindersSent: 0, detection: 'fixed', gaps: [],
+  beats: 3, message: null, meta: null, lease: null, remindersSent: 0, closesOwed: [], detection: 'fixed', gaps: [],
 };
 
 describe('formatDuration', () => {

@@ -15,7 +15,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const device: DeviceRecord = {
   deviceId: 'pump-1', state: 'up', paused: false, group: 'plant-a', intervalSeconds: 60, explicitGraceSeconds: null,
   lastSeen: T0, firstSeen: T0, deadline: T0 + 120_000, downSince: null, downReason: null, downAlerted: false, recoveredAt: T0,
-  failsLeft: null, failingSince: null, endedFailRunSince: null, failThreshold: null, recoverAfterSeconds: null, remindersSent: 0,
+  failsLeft: null, failingSince: null, endedFailRunSince: null, failThreshold: null, recoverAfterSeconds: null, remindersSent: 0, closesOwed: [],
   beats: 1, message: null, meta: null, lease: null, detection: 'fixed', gaps: [],
 };
 const window = (over: Partial<MaintenanceWindow> = {}): MaintenanceWindow => ({

@@ -8,7 +8,7 @@ const NOW = Date.parse('2026-11-25T10:00:00.000Z');
 const up: DeviceRecord = {
   deviceId: 'd1', state: 'up', paused: false, group: null, intervalSeconds: 60, explicitGraceSeconds: null,
   lastSeen: NOW - 100_000, firstSeen: NOW - 900_000, deadline: NOW + 20_000, downSince: null, downReason: null, downAlerted: false,
-  recoveredAt: NOW - 500_000, failsLeft: null, failingSince: null, endedFailRunSince: null, failThreshold: null, recoverAfterSeconds: null, beats: 9, message: null, meta: null, lease: null, remindersSent: 0, detection: 'fixed', gaps: [],
+  recoveredAt: NOW - 500_000, failsLeft: null, failingSince: null, endedFailRunSince: null, failThreshold: null, recoverAfterSeconds: null, beats: 9, message: null, meta: null, lease: null, remindersSent: 0, closesOwed: [], detection: 'fixed', gaps: [],
 };
 
 describe('classifyForSweep', () => {

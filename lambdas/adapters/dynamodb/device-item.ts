@@ -2,7 +2,8 @@
  * How a device record is stored: the mapping from a DynamoDB item to a `DeviceRecord`, the
  * attributes a sweep reads, and the list cursor (which is a key in disguise).
  */
-import type { DeviceRecord, DownReason, LivenessState } from '../../core/model';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DeviceRecord, DownReason, LivenessState, OwedClose } from '../../core/model';
 import { InvalidCursorError } from '../../core/ports';
 import { ATTR, PARTITION_KEY } from './table-schema';
 import { n, s, type Item, type UpdateBuilder } from './update-builder';
@@ -90,6 +91,23 @@ function endedFailRunSince(item: Item): number | null {
   return left !== null && left <= 0 && since !== null && since > 0 ? since : null;
 }
 
+/** The history closes an item still owes (attribute `hc`), oldest first. */
+function closesOwed(item: Item): OwedClose[] {
+  const owed: OwedClose[] = [];
+  for (const entry of item[ATTR.closesOwed]?.L ?? []) {
+    const fields = entry.M ?? {};
+    const downSince = num(fields, 'd');
+    const upAt = num(fields, 'u');
+    if (downSince !== null && upAt !== null) owed.push({ downSince, upAt, reason: str(fields, 'r') === 'fail' ? 'fail' : 'timeout' });
+  }
+  return owed;
+}
+
+/** The stored form of one owed close (an element of `hc`). */
+export function owedCloseValue(owed: OwedClose): AttributeValue {
+  return { M: { d: n(owed.downSince), u: n(owed.upAt), r: s(owed.reason) } };
+}
+
 /** Turns a stored item into a record. Missing attributes take the values a new record would have. */
 export function recordFromItem(item: Item): DeviceRecord {
   itemFormat(item); // formats 1 and 2 read alike: format 1 lacks the alert-rule attributes
@@ -119,6 +137,7 @@ export function recordFromItem(item: Item): DeviceRecord {
     failThreshold: num(item, ATTR.failThreshold),
     recoverAfterSeconds: recoverAfterMs === null ? null : recoverAfterMs / 1000,
     remindersSent: downSince !== null && num(item, ATTR.remindedDownSince) === downSince ? (num(item, ATTR.remindersSent) ?? 0) : 0,
+    closesOwed: closesOwed(item),
     beats: num(item, ATTR.beats) ?? 0,
     message: str(item, ATTR.message),
     meta: parseMeta(str(item, ATTR.meta)),
@@ -151,6 +170,7 @@ export const SWEEP_PROJECTION = [
   ATTR.recoverAfterMs,
   ATTR.remindersSent,
   ATTR.remindedDownSince,
+  ATTR.closesOwed,
   ATTR.leaseUntil,
   ATTR.leaseOwner,
   ATTR.formatVersion,

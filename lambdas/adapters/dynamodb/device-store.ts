@@ -14,10 +14,10 @@ import {
   type ConsumedCapacity,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { expiresByRetention, failRunReached, type AlertLease, type DeviceRecord } from '../../core/model';
+import { expiresByRetention, failRunReached, type AlertLease, type DeviceRecord, type OwedClose } from '../../core/model';
 import type { BeatWrite, DeviceQuery, DeviceStore, FleetSummary, SettleOutcome } from '../../core/ports';
 import { beatUpdate } from './beat-update';
-import { decodeCursor, encodeCursorKey, num, recordFromItem, stampItemFormat, str, SWEEP_PROJECTION } from './device-item';
+import { decodeCursor, encodeCursorKey, num, owedCloseValue, recordFromItem, stampItemFormat, str, SWEEP_PROJECTION } from './device-item';
 import { ATTR, PARTITION_KEY, RESERVED_KEY_PREFIX, SUMMARY_KEY } from './table-schema';
 import { n, s, UpdateBuilder, type Item } from './update-builder';
 
@@ -307,7 +307,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
     deviceId: string,
     downSince: number,
     owner: string,
-    outcome: { downAlerted: boolean; closed: boolean; remindersSent?: number },
+    outcome: { downAlerted: boolean; closed: boolean; remindersSent?: number; closeOwed?: OwedClose },
   ): Promise<SettleOutcome> {
     const holds = (u: UpdateBuilder) =>
       `${u.name(ATTR.leaseOwner)} = ${u.value(s(owner))} AND ${u.name(ATTR.downSince)} = ${u.value(n(downSince))}`;
@@ -319,6 +319,11 @@ export class DynamoDbDeviceStore implements DeviceStore {
       // Fails inside the outage are part of it: a run they ended is not announced again.
       for (const attribute of [ATTR.downSince, ATTR.downReason, ATTR.alertedDownSince, ATTR.leaseUntil, ATTR.leaseOwner, ATTR.endedRunFailsLeft, ATTR.endedRunSince]) {
         close.remove(attribute);
+      }
+      if (outcome.closeOwed !== undefined) {
+        // Its history close failed: kept (after any owed already) until a later pass writes it.
+        const hc = close.name(ATTR.closesOwed);
+        close.set(ATTR.closesOwed, `list_append(if_not_exists(${hc}, ${close.value({ L: [] })}), ${close.value({ L: [owedCloseValue(outcome.closeOwed)] })})`);
       }
       const closed = await this.conditionalUpdate('settleAlerts', deviceId, close, holds(close));
       if (closed === null) return 'lease-lost';
@@ -333,6 +338,13 @@ export class DynamoDbDeviceStore implements DeviceStore {
     u.remove(ATTR.leaseUntil).remove(ATTR.leaseOwner);
     // If the lease was lost (it ran out and another sweeper took over) that sweeper settles instead.
     return (await this.conditionalUpdate('settleAlerts', deviceId, u, holds(u))) ? 'recorded' : 'lease-lost';
+  }
+
+  async forgetOwedCloses(deviceId: string, owed: readonly OwedClose[]): Promise<void> {
+    if (owed.length === 0) return;
+    const u = new UpdateBuilder().remove(ATTR.closesOwed);
+    // Only the closes that were written: one owed since (another outage) makes the list differ, and stays.
+    await this.conditionalUpdate('forgetOwedCloses', deviceId, u, `${u.name(ATTR.closesOwed)} = ${u.value({ L: owed.map(owedCloseValue) })}`);
   }
 
   async getDevice(deviceId: string): Promise<DeviceRecord | null> {

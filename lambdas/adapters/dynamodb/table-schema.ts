@@ -70,6 +70,9 @@ export const ATTR = {
   ttl: TTL_ATTRIBUTE, // N: epoch seconds
   remindersSent: 'rm', // N: device.still_down reminders published for the outage in `rd`
   remindedDownSince: 'rd', // N: the downSince `rm` counts for (another outage: no reminders yet)
+  // L of M {d: N downSince, u: N upAt, r: S reason}: history closes of announced recoveries whose
+  // write failed, kept until a later outbox pass writes them. Absent nearly always (no bytes scanned).
+  closesOwed: 'hc',
   formatVersion: 'fv', // N: the item format a release wrote it in (see device-item.ts); absent: format 1
   summaryAt: 'at', // N, summary item only
   summaryCounts: 'cnt', // S (JSON), summary item only
