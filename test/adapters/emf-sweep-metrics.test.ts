@@ -49,6 +49,7 @@ describe('EmfSweepMetrics', () => {
     expect(more).toEqual([]);
     const directive = doc?._aws.CloudWatchMetrics[0];
     expect(directive?.Namespace).toBe(METRICS_NAMESPACE);
+    expect(METRICS_NAMESPACE).toBe('HeartbeatMonitor');
     expect(directive?.Dimensions).toEqual([['service']]);
     expect(directive?.Metrics.map((m) => m.Name).sort()).toEqual([...SWEEP_METRIC_NAMES].sort());
     expect(directive?.Metrics.find((m) => m.Name === 'SweepDurationMs')?.Unit).toBe('Milliseconds');

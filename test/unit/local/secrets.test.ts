@@ -12,7 +12,7 @@ import { deviceToken } from '../../../lambdas/core/tokens';
 import type { HttpEvent } from '../../../lambdas/handlers/http';
 import { adminTokenAuthorizer } from '../../../lambdas/local/admin-auth';
 import { startBanner } from '../../../lambdas/local/banner';
-import { FileSigningSecrets, readOrCreateAdminToken, readOrCreateSigningSecretFile } from '../../../lambdas/local/secrets';
+import { FileSigningSecrets, readOrCreateAdminToken, readOrCreateSigningSecretFile, readOrCreateWebhookSecret } from '../../../lambdas/local/secrets';
 import { FakeClock } from '../../support/fakes';
 
 let dir: string;
@@ -45,6 +45,20 @@ describe('local secret files', () => {
     const token = readOrCreateAdminToken(path);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readOrCreateAdminToken(path)).toBe(token);
+  });
+
+  it('creates the webhook secret once as whsec_<base64 key>, private to the user, and keeps it', () => {
+    // Act
+    const path = join(dir, 'webhook-secret');
+    const key = readOrCreateWebhookSecret(path);
+    const text = readFileSync(path, 'utf8');
+    const again = readOrCreateWebhookSecret(path);
+    // Assess
+    expect(text.trim()).toBe(`whsec_${key.toString('base64')}`);
+    expect(key).toHaveLength(32);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(again.equals(key)).toBe(true);
+    expect(readFileSync(path, 'utf8')).toBe(text);
   });
 
   it('names the file when its content is unusable', () => {
