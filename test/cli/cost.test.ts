@@ -19,6 +19,19 @@ describe('heartbeat cost', () => {
     expect(run.stdout).toMatch(/whole bill is lower from about [\d,]+ devices/);
   });
 
+  it.each([
+    [['--batch', '101'], '--batch must be a whole number from 1 to 100, got "101"'],
+    [['--sweep-every', '5'], '--sweep-every must be a whole number from 10 to 60, got "5"'],
+    [['--front-door', 'restApi'], '--front-door must be one of httpApi, functionUrl, got "restApi"'],
+  ])('refuses %j with one line naming the flag and its range, printing no bill', async (flags, message) => {
+    // Act
+    const run = await runCli(['cost', ...flags]);
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`error: ${message}.\n`);
+    expect(run.stdout).toBe('');
+  });
+
   it('names a bad option flag and exits non-zero', async () => {
     // Act
     const run = await runCli(['cost', '--billing', 'reserved']);

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanUp, CLI, deviceTokenFor, REPO_ROOT, startLocalMode, tempDir, type LocalModeProcess, until } from '../e2e/support/local-process';
+import { cleanUp, CLI, closedPort, deviceTokenFor, REPO_ROOT, startLocalMode, tempDir, type LocalModeProcess, until } from '../e2e/support/local-process';
 import { NODE_CLIENT, PYTHON_CLIENT, SHELL_CLIENT, buildCClient, cClient, cToolchainMissing, runClient, type ClientRun, type DeviceClient } from './support/device-clients';
 import { startTestProxy, type Step, type TestProxy } from './support/test-proxy';
 
@@ -262,6 +262,18 @@ function describeClient(client: DeviceClient, build?: { readonly title: string; 
       expect(run.stderr).toContain('Retry-After');
       // The own backoff would wait at most 0.01 s: a second or more is the date's doing (the rest is slack for a slow client).
       expect((requests[1]?.at ?? 0) - (requests[0]?.at ?? 0)).toBeGreaterThanOrEqual(1000);
+    });
+
+    it('retries a network error (connection refused) with backoff, then gives up and exits 1', async () => {
+      // Prepare: a port nothing listens on.
+      const deviceId = id('refused');
+      const port = await closedPort();
+      // Act
+      const run = await runClient(client, ['--url', `http://127.0.0.1:${port}`, '--device', deviceId, '--token', tokenFor(deviceId), '--jitter', '0', '--backoff', '0.01', '--retries', '2']);
+      // Assess
+      expect(run.code).toBe(1);
+      expect([...run.stderr.matchAll(RETRY_LINE)].map((match) => `${match[1]}/${match[2]}`)).toEqual(['1/2', '2/2']);
+      expect(run.stderr).toMatch(/giving up after 3 attempts: network error/);
     });
 
     it('gives up after --retries retries of a 5xx and exits 1, saying so', async () => {
@@ -658,6 +670,16 @@ describe.concurrent('heartbeat run', () => {
     expect([...message]).toHaveLength(256);
     expect(message).toBe('😀'.repeat(246) + 'é'.repeat(10));
     expect(message).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/); // no half of a surrogate pair
+  });
+
+  it('exits 128 + the signal number when a signal ends the command, with a fail beat that says so', async () => {
+    // Prepare
+    const deviceId = 'run-killed';
+    // Act
+    const run = await heartbeatRun(deviceId, ['sh', '-c', 'kill -TERM $$']);
+    // Assess
+    expect(run.code).toBe(128 + 15);
+    expect(await device(deviceId)).toMatchObject({ status: 'down', message: 'killed by SIGTERM', meta: { exitStatus: 143 } });
   });
 
   it("exits with the command's status even when the beat cannot be sent, and says so (token from HEARTBEAT_TOKEN)", async () => {
