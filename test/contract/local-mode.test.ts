@@ -5,9 +5,10 @@
  * where it keeps its data; and the command-line tool's help. Two runs share one data directory, so
  * the second also proves that devices survive a restart.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { childEnv, deviceTokenFor, descendants, isRunning, REPO_ROOT, runCli, tempDir, until, type LocalModeProcess } from '../e2e/support/local-process';
 import { serviceOf } from './support/service';
@@ -20,6 +21,8 @@ interface NpmStart {
   stdout(): string;
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
+
+const execFileAsync = promisify(execFile);
 
 const ADMIN_FROM_ENV = 'contract-admin-token-from-the-environment-0123';
 
@@ -95,8 +98,11 @@ describe('Local mode: npm start', () => {
     expect(run.stdout()).toContain(`${run.url}/#token=${adminToken}`);
     expect(run.stdout()).not.toContain('?token');
 
-    // ... and it works: the curl line's beat is recorded, a sweep runs every second, an alert goes to alerts.jsonl in the data directory.
-    expect((await service.beat('demo-1')).status).toBe(200);
+    // ... and it works: the printed curl line, run as printed, records a beat; a sweep runs every second; an alert goes to alerts.jsonl in the data directory.
+    const curlLine = (run.stdout().split('\n').find((l) => l.trim().startsWith('curl -i -X POST')) as string).trim();
+    const curl = await execFileAsync('sh', ['-c', curlLine]);
+    expect(curl.stdout).toMatch(/^HTTP\/1\.1 200 /);
+    expect(curl.stdout).toContain('"deviceId":"demo-1"');
     expect((await service.call('GET', '/v1/health')).body.sweepEverySeconds).toBe(1);
     expect((await service.beat('cl-fails', { status: 'fail', message: 'contract check' })).body.status).toBe('down');
     await until('the device.down in the data directory', () => service.alertsOf('cl-fails', 'device.down').length === 1, 15_000);

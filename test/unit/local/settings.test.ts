@@ -30,6 +30,14 @@ describe('parseLocalSettings', () => {
     expect(() => parseLocalSettings({ historyDays: '30' }, {}, CWD)).toThrow(/--history-days must be a whole number from 90 to 3650/);
   });
 
+  it('takes reminders from --repeat-every or HEARTBEAT_REPEAT_SECONDS: 0 (off) or at least 300, naming where a bad value came from', () => {
+    expect(parseLocalSettings({ repeatEvery: '300' }, {}, CWD).monitor.repeatEverySeconds).toBe(300);
+    expect(parseLocalSettings({}, { HEARTBEAT_REPEAT_SECONDS: '600' }, CWD).monitor.repeatEverySeconds).toBe(600);
+    expect(parseLocalSettings({ repeatEvery: '0' }, { HEARTBEAT_REPEAT_SECONDS: '600' }, CWD).monitor.repeatEverySeconds).toBe(0);
+    expect(() => parseLocalSettings({ repeatEvery: '299' }, {}, CWD)).toThrow(/--repeat-every must be 0 \(off\) or from 300/);
+    expect(() => parseLocalSettings({}, { HEARTBEAT_REPEAT_SECONDS: '60' }, CWD)).toThrow(/HEARTBEAT_REPEAT_SECONDS must be 0 \(off\) or from 300/);
+  });
+
   it('reads the environment', () => {
     const settings = parseLocalSettings(
       {},
