@@ -114,7 +114,7 @@ describe('Alert delivery: webhook', () => {
     expect(undeliveredChannels('cd-hook')).not.toContain('webhook');
     // The key came from the environment: none was created in the data directory.
     expect(existsSync(join(live().dataDir, 'webhook-secret'))).toBe(false);
-  }, 40_000);
+  }, 90_000);
 });
 
 describe('Alert delivery: Slack and channels side by side', () => {
@@ -227,5 +227,5 @@ describe('Alert delivery: PagerDuty Events API v2', () => {
     // Assess
     expect(fleetAfterOne).toEqual(['trigger']);
     expect(pdEventsFor(dedupKey)).toEqual([trigger, { routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: dedupKey }]);
-  }, 90_000);
+  }, 180_000); // stops and starts local mode (Java) inside the test
 });

@@ -9,7 +9,8 @@ let dynamo: DynamoDbLocal | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  dynamo = await startDynamoDbLocal();
+  // Java starts in seconds on an idle machine, but far slower on a loaded one: wait long rather than fail the whole run.
+  dynamo = await startDynamoDbLocal({ startTimeoutMs: 120_000 });
   project.provide('dynamoDbEndpoint', dynamo.endpoint);
 }
 
