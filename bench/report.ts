@@ -163,10 +163,11 @@ function sweepSection(run: BenchRun): string[] {
       '',
       '### Scale-out: N devices, K segments in one invocation',
       '',
-      '| N | K | sweep s | bare Scan s | speed-up vs K=1 | devices/s | sweep / bare Scan |',
-      '|---:|---:|---:|---:|---:|---:|---:|',
+      '| N | K | sweep s | bare Scan s | speed-up vs K=1 | devices/s | sweep / bare Scan | runs (median of) |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
-        (r) => `| ${r.devices.toLocaleString('en-US')} | ${r.segments} | ${show(r.sweepSeconds)} | ${show(r.scanSeconds)} | ${show(r.speedUp, 2)} | ${r.devicesPerSecond.toLocaleString('en-US')} | ${show(r.ratioVsBareScan)} |`,
+        (r) =>
+          `| ${r.devices.toLocaleString('en-US')} | ${r.segments} | ${show(r.sweepSeconds)} | ${show(r.scanSeconds)} | ${show(r.speedUp, 2)} | ${r.devicesPerSecond.toLocaleString('en-US')} | ${show(r.ratioVsBareScan)} | ${r.repetitions ?? 'n/a'} |`,
       ),
       '',
       '![sweep scale-out](sweep-scale-out.svg)',
@@ -414,7 +415,7 @@ export async function writeReport(dir: string, run: BenchRun): Promise<string[]>
     '# Benchmark results',
     '',
     `Run ${run.startedAt.toISOString()} with \`npm run bench${run.quick ? ' -- --quick' : ''}\` (${run.quick ? 'quick' : 'full'} mode) in ${Math.round(run.seconds)} s; Node ${run.machine.node}, ${run.machine.cpus} cores, load average (1/5/15 min) ${load(run.machine.loadStart)} at start and ${load(run.machine.loadEnd)} at the end. ` +
-      'Every figure is a ratio against a baseline measured in the same run on the same DynamoDB Local (one in-memory instance; the local server\'s own file-backed one for `http.*`), alternated with it, so the machine\'s speed cancels out; absolute times are this machine\'s.',
+      'Every figure is a ratio against a baseline measured in the same run on the same DynamoDB Local (a fresh in-memory instance per section, so no section inherits another\'s stream records; the local server\'s own file-backed one for `http.*`), alternated with it, so the machine\'s speed cancels out; absolute times are this machine\'s.',
     '',
     '## Targets',
     '',

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --only ingest,sweep,...]`: ingest and sweep measured side by side
- * with their DynamoDB floor on one in-memory DynamoDB Local, plus bundle sizes and import times,
+ * with their DynamoDB floor on an in-memory DynamoDB Local, plus bundle sizes and import times,
  * and, when the local server is there, HTTP throughput and detection latency. Writes
  * bench/results.json, bench/results.md and SVG charts. Talks to 127.0.0.1 only.
  *
@@ -8,12 +8,20 @@
  * (signed webhooks to a 127.0.0.1 receiver), http, detection, batch, instant (stream alerts), cost
  * (the model's price per million beats). A section that fails is reported and the others still run; the exit code is 1 then.
  * With --only, the report goes to bench/.work/ so that the full results stay whole.
+ *
+ * Each section that needs DynamoDB Local gets a fresh one of its own (sweep, sweep-cpu and scale-out
+ * share theirs and its fleets), and measures its key against a floor on that same instance. One
+ * instance for the whole run made every later section slower than the last: DynamoDB Local keeps
+ * every stream record of an instance (deleted tables' too) in one SQLite table, and each write to a
+ * table with a stream first looks for its stream's oldest record by walking that table in order,
+ * past every older stream's records. After 10k seeded devices a write cost several times as much,
+ * after 100k the run stalled (see NewTableOptions in support/context.ts).
  */
 import { loadavg, cpus } from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../lambdas/local/dynamodb-local';
 import { measureAlerts, type AlertsResult } from './measure/alerts';
 import { measureBundles, type BundlesResult } from './measure/bundles';
 import { measureDelivery, type DeliveryResult } from './measure/delivery';
@@ -26,7 +34,7 @@ import { measureSweep, type SweepResult } from './measure/sweep';
 import { measureBatch, measureCost, measureInstant, type BatchResult, type CostResult, type InstantResult } from './measure/speed';
 import { measureSweepCpu, type SweepCpuResult } from './measure/sweep-cpu';
 import { writeReport, type BenchRun } from './report';
-import { createContext, type BenchOptions } from './support/context';
+import { createBasics, createContext, type BenchContext, type BenchOptions } from './support/context';
 import { FleetTables } from './support/fleet-tables';
 import { localServerMissing } from './support/local-server';
 import { formatMs, progress } from './support/progress';
@@ -81,18 +89,29 @@ async function main(): Promise<number> {
 
   const workDir = join(BENCH_DIR, '.work');
   await mkdir(workDir, { recursive: true });
-  const dynamoStarted = performance.now();
-  const dynamo = await startDynamoDbLocal();
-  log(`DynamoDB Local (in memory) on 127.0.0.1:${dynamo.port} in ${formatMs(performance.now() - dynamoStarted)}`);
+  let running: DynamoDbLocal | null = null;
   const stopOnSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: stopping DynamoDB Local`);
-    void dynamo.stop().finally(() => process.exit(130));
+    void (running?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
+  /** Runs `measure` on a fresh in-memory DynamoDB Local of its own, stopped afterwards (see the header). */
+  const withDynamo = async <T>(sections: string, measure: (ctx: BenchContext) => Promise<T>): Promise<T> => {
+    const dynamoStarted = performance.now();
+    const dynamo = await startDynamoDbLocal();
+    running = dynamo;
+    log(`${sections}: fresh DynamoDB Local (in memory) on 127.0.0.1:${dynamo.port} in ${formatMs(performance.now() - dynamoStarted)}`);
+    const ctx = createContext(options, dynamo, workDir);
+    try {
+      return await measure(ctx);
+    } finally {
+      ctx.client.destroy();
+      running = null;
+      await dynamo.stop();
+    }
+  };
 
-  const ctx = createContext(options, dynamo, workDir);
-  const fleets = new FleetTables(ctx, progress('fleet'));
   const problems: Record<string, string> = {};
   const results: {
     ingest?: IngestResult;
@@ -123,34 +142,40 @@ async function main(): Promise<number> {
     }
   };
 
-  try {
-    if (wanted('bundles')) results.bundles = await attempt('bundles', () => measureBundles(ctx));
-    if (wanted('ingest')) results.ingest = await attempt('ingest', () => measureIngest(ctx));
-    if (wanted('sweep')) {
-      results.sweep = await attempt('sweep', () => measureSweep(ctx, fleets));
-      results.sweepCpu = await attempt('sweep-cpu', () => measureSweepCpu(ctx, fleets));
-      results.scaleOut = await attempt('scale-out', () => measureScaleOut(ctx, fleets));
-      // Give DynamoDB Local its memory back before the write-heavy sections.
-      for (const devices of [10_000, 100_000]) await fleets.drop(devices);
-    }
-    if (wanted('alerts')) results.alerts = await attempt('alerts', () => measureAlerts(ctx, fleets));
-    if (wanted('delivery')) results.delivery = await attempt('delivery', () => measureDelivery(ctx));
-    if (wanted('history')) results.history = await attempt('history', () => measureHistory(ctx));
-    const serverMissing = localServerMissing();
-    for (const section of ['http', 'detection', 'batch', 'instant'] as const) {
-      if (!wanted(section)) continue;
-      if (serverMissing) {
-        problems[section] = `the local server is not there yet (${serverMissing})`;
-        log(`${section} pending: ${problems[section]}`);
-      } else if (section === 'http') results.http = await attempt('http', () => measureHttp(ctx));
-      else if (section === 'detection') results.detection = await attempt('detection', () => measureDetection(ctx));
-      else if (section === 'batch') results.batch = await attempt('batch', () => measureBatch(ctx));
-      else results.instant = await attempt('instant', () => measureInstant(ctx));
-    }
-    if (wanted('cost')) results.cost = await attempt('cost', async () => measureCost());
-  } finally {
-    await dynamo.stop();
+  if (wanted('bundles')) results.bundles = await attempt('bundles', () => withDynamo('bundles', (ctx) => measureBundles(ctx)));
+  if (wanted('ingest')) results.ingest = await attempt('ingest', () => withDynamo('ingest', (ctx) => measureIngest(ctx)));
+  if (wanted('sweep')) {
+    // One instance for the three: they share the seeded fleets.
+    const shared = await attempt('sweep', () =>
+      withDynamo('sweep, sweep-cpu, scale-out', async (ctx) => {
+        const fleets = new FleetTables(ctx, progress('fleet'));
+        const sweep = await attempt('sweep', () => measureSweep(ctx, fleets));
+        const sweepCpu = await attempt('sweep-cpu', () => measureSweepCpu(ctx, fleets));
+        const scaleOut = await attempt('scale-out', () => measureScaleOut(ctx, fleets));
+        return { sweep, sweepCpu, scaleOut };
+      }),
+    );
+    results.sweep = shared?.sweep;
+    results.sweepCpu = shared?.sweepCpu;
+    results.scaleOut = shared?.scaleOut;
   }
+  if (wanted('alerts')) results.alerts = await attempt('alerts', () => withDynamo('alerts', (ctx) => measureAlerts(ctx, new FleetTables(ctx, progress('fleet')))));
+  // Delivery and cost need no DynamoDB; the local server's sections run their own (file-backed, per server).
+  const noDynamo = createBasics(options, workDir);
+  if (wanted('delivery')) results.delivery = await attempt('delivery', () => measureDelivery(noDynamo));
+  if (wanted('history')) results.history = await attempt('history', () => withDynamo('history', (ctx) => measureHistory(ctx)));
+  const serverMissing = localServerMissing();
+  for (const section of ['http', 'detection', 'batch', 'instant'] as const) {
+    if (!wanted(section)) continue;
+    if (serverMissing) {
+      problems[section] = `the local server is not there yet (${serverMissing})`;
+      log(`${section} pending: ${problems[section]}`);
+    } else if (section === 'http') results.http = await attempt('http', () => measureHttp(noDynamo));
+    else if (section === 'detection') results.detection = await attempt('detection', () => measureDetection(noDynamo));
+    else if (section === 'batch') results.batch = await attempt('batch', () => measureBatch(noDynamo));
+    else results.instant = await attempt('instant', () => measureInstant(noDynamo));
+  }
+  if (wanted('cost')) results.cost = await attempt('cost', async () => measureCost());
 
   const run: BenchRun = {
     quick: options.quick,

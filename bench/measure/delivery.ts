@@ -12,7 +12,7 @@ import { parseWebhookSecret, webhookChannel } from '../../lambdas/core/channels'
 import { AlertDispatcher, CONTRACT_RETRY_POLICY, timerSleep } from '../../lambdas/core/delivery';
 import { TaskPool } from '../../lambdas/core/concurrency';
 import { silentLogger } from '../../lambdas/core/ports';
-import type { BenchContext } from '../support/context';
+import type { BenchBasics } from '../support/context';
 import { progress } from '../support/progress';
 import { median, round } from '../support/stats';
 
@@ -44,7 +44,7 @@ async function perSecond(count: number, concurrency: number, send: (i: number) =
   return count / ((performance.now() - start) / 1000);
 }
 
-export async function measureDelivery(ctx: BenchContext): Promise<DeliveryResult> {
+export async function measureDelivery(ctx: BenchBasics): Promise<DeliveryResult> {
   const alerts = ctx.options.quick ? 1000 : 5000;
   const concurrency = 16;
   const repetitions = ctx.options.quick ? 3 : 5;

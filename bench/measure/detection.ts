@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SETTINGS } from '../../lambdas/core/settings-catalog';
 import { deviceToken } from '../../lambdas/core/tokens';
-import type { BenchContext } from '../support/context';
+import type { BenchBasics } from '../support/context';
 import { deviceId } from '../support/fleet';
 import { startLocalServer } from '../support/local-server';
 import { progress } from '../support/progress';
@@ -47,7 +47,7 @@ function random(seed: number): () => number {
   };
 }
 
-export async function measureDetection(ctx: BenchContext): Promise<DetectionResult> {
+export async function measureDetection(ctx: BenchBasics): Promise<DetectionResult> {
   const dataDir = await ctx.scratch('detection');
   const server = await startLocalServer({ dataDir, sweepSeconds: DETECTION_SWEEP_SECONDS, flags: ['--storm-threshold', '0'] });
   log(`local server ${server.url} ready in ${server.startSeconds.toFixed(1)} s, sweeping every ${DETECTION_SWEEP_SECONDS} s`);

@@ -10,7 +10,7 @@ import autocannon, { type AutocannonResult } from 'autocannon';
 import { localClientConfig } from '../../lambdas/local/dynamodb-local';
 import { captureStoreRequest } from '../support/store-request';
 import { deviceToken } from '../../lambdas/core/tokens';
-import type { BenchContext } from '../support/context';
+import type { BenchBasics } from '../support/context';
 import { deviceId, META_BEAT } from '../support/fleet';
 import { LOCAL_TABLE_NAME, startLocalServer } from '../support/local-server';
 import { commandName, descendants, processCpuSeconds } from '../support/proc-cpu';
@@ -105,7 +105,7 @@ async function httpBeats(url: string, devices: readonly string[], tokens: Readon
   return result;
 }
 
-export async function measureHttp(ctx: BenchContext): Promise<HttpResult> {
+export async function measureHttp(ctx: BenchBasics): Promise<HttpResult> {
   const dataDir = await ctx.scratch('http');
   const server = await startLocalServer({ dataDir, sweepSeconds: 60 });
   log(`local server ${server.url} ready in ${server.startSeconds.toFixed(1)} s (DynamoDB Local on port ${server.dynamoDbPort})`);

@@ -1,13 +1,14 @@
 /**
  * Scale-out of one sweep invocation: N devices, K segments read in parallel. For each (N, K) the
- * median wall time of the sweep and of a bare parallel Scan with the same K, alternated. Also the
- * page-by-page time of one plain Scan of the largest fleet, which shows how DynamoDB Local's cost
- * per page grows with the rows after the start key (real DynamoDB's does not).
+ * median wall time of the sweep and of a bare parallel Scan with the same K, alternated, repeated
+ * until a time budget runs out (at least once each). Also the page-by-page time of one plain Scan
+ * of the largest fleet (the first K=1 bare Scan, timed page by page), which shows how DynamoDB
+ * Local's cost per page grows with the rows after the start key (real DynamoDB's does not): at
+ * 100k devices one K=1 Scan takes DynamoDB Local tens of seconds, so those rows are few samples.
  */
-import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { BenchContext } from '../support/context';
 import type { FleetTables } from '../support/fleet-tables';
-import { formatMs, progress } from '../support/progress';
+import { formatMs, progress, withTicks } from '../support/progress';
 import { bareScan, nothingExpected, runSweep } from '../support/sweeping';
 import { median, round } from '../support/stats';
 
@@ -22,6 +23,8 @@ export interface ScaleOutRow {
   readonly speedUp: number;
   readonly devicesPerSecond: number;
   readonly ratioVsBareScan: number;
+  /** Sweeps (and as many bare Scans) behind the medians: fewer than asked when the budget ran out. */
+  readonly repetitions: number;
 }
 
 export const SEGMENT_COUNTS = [1, 2, 4] as const;
@@ -37,18 +40,6 @@ export interface ScaleOutResult {
   readonly pageProfile: PageProfile | null;
 }
 
-async function profilePages(ctx: BenchContext, tableName: string, devices: number): Promise<PageProfile> {
-  const pages: { items: number; ms: number }[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const start = performance.now();
-    const page = await ctx.client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
-    pages.push({ items: page.Count ?? 0, ms: round(performance.now() - start, 1) });
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return { devices, pages };
-}
-
 /** Fleet sizes measured: 10k and 100k, or 10k only in quick mode. */
 export function scaleOutSizes(quick: boolean): number[] {
   return quick ? [10_000] : [10_000, 100_000];
@@ -60,21 +51,34 @@ export async function measureScaleOut(ctx: BenchContext, fleets: FleetTables): P
   const repetitions = ctx.options.quick ? 3 : 5;
   /** Per (N, K): stop repeating after this long (at least one sweep and one scan always run). */
   const budgetMs = ctx.options.quick ? 15_000 : 45_000;
-  for (const devices of scaleOutSizes(ctx.options.quick)) {
+  const sizes = scaleOutSizes(ctx.options.quick);
+  for (const devices of sizes) {
     const fleet = await fleets.healthy(devices);
-    await runSweep({ client: ctx.client, tableName: fleet.tableName, segments: 4, publisher: nothingExpected }); // warm-up
+    await withTicks(log, `N=${devices} warm-up sweep (K=4)`, () => runSweep({ client: ctx.client, tableName: fleet.tableName, segments: 4, publisher: nothingExpected }));
     const perK = new Map<number, { sweep: number; scan: number }>();
+    const repetitionsOf = new Map<number, number>();
     for (const segments of SEGMENT_COUNTS) {
       const sweepMs: number[] = [];
       const scanMs: number[] = [];
       const stopAt = performance.now() + budgetMs;
       for (let r = 0; r < repetitions && (r === 0 || performance.now() < stopAt); r++) {
+        const step = `N=${devices} K=${segments} run ${r + 1}`;
         const sweep = async () => {
-          const { ms, report } = await runSweep({ client: ctx.client, tableName: fleet.tableName, segments, publisher: nothingExpected });
+          const { ms, report } = await withTicks(log, `${step} sweep`, () =>
+            runSweep({ client: ctx.client, tableName: fleet.tableName, segments, publisher: nothingExpected }),
+          );
           if (report.devicesRead !== devices) throw new Error(`sweep read ${report.devicesRead} of ${devices} devices`);
           sweepMs.push(ms);
         };
-        const scan = async () => scanMs.push((await bareScan(ctx.client, fleet.tableName, segments)).ms);
+        const scan = async () => {
+          // The first K=1 Scan of the largest fleet is also the page profile (its pages timed one by one).
+          const profile = segments === 1 && r === 0 && devices === sizes.at(-1);
+          const pages: { items: number; ms: number }[] = [];
+          const onPage = profile ? (items: number, ms: number) => pages.push({ items, ms: round(ms, 1) }) : undefined;
+          const { ms } = await withTicks(log, `${step} bare scan`, () => bareScan(ctx.client, fleet.tableName, segments, onPage), () => (profile ? `${pages.length} pages` : ''));
+          scanMs.push(ms);
+          if (profile) pageProfile = { devices, pages };
+        };
         if (r % 2 === 0) {
           await sweep();
           await scan();
@@ -86,10 +90,13 @@ export async function measureScaleOut(ctx: BenchContext, fleets: FleetTables): P
       const sweep = median(sweepMs);
       const scan = median(scanMs);
       perK.set(segments, { sweep, scan });
+      repetitionsOf.set(segments, sweepMs.length);
       log(`N=${devices} K=${segments} ... ${formatMs(sweep)} (bare scan ${formatMs(scan)}, ${Math.round(devices / (sweep / 1000))} devices/s, median of ${sweepMs.length})`);
     }
-    pageProfile = await profilePages(ctx, fleet.tableName, devices);
-    log(`N=${devices} one K=1 Scan, page by page: ${pageProfile.pages.map((p) => `${p.items} items ${formatMs(p.ms)}`).join(', ')}`);
+    const profile = pageProfile as PageProfile | null; // set inside the scan closure above
+    if (profile !== null && profile.devices === devices) {
+      log(`N=${devices} one K=1 Scan, page by page: ${profile.pages.map((p) => `${p.items} items ${formatMs(p.ms)}`).join(', ')}`);
+    }
     const single = perK.get(1)?.sweep ?? Number.NaN;
     for (const [segments, { sweep, scan }] of perK) {
       rows.push({
@@ -100,6 +107,7 @@ export async function measureScaleOut(ctx: BenchContext, fleets: FleetTables): P
         speedUp: round(single / sweep, 3),
         devicesPerSecond: Math.round(devices / (sweep / 1000)),
         ratioVsBareScan: round(sweep / scan, 3),
+        repetitions: repetitionsOf.get(segments) ?? 0,
       });
     }
   }

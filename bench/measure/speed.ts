@@ -14,7 +14,7 @@ import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { deviceToken } from '../../lambdas/core/tokens';
 import { compareOptions, DEFAULT_CHOICE } from '../../lambdas/cost/cost-model';
 import { localClientConfig } from '../../lambdas/local/dynamodb-local';
-import type { BenchContext } from '../support/context';
+import type { BenchBasics } from '../support/context';
 import { deviceId } from '../support/fleet';
 import { LOCAL_TABLE_NAME, startLocalServer } from '../support/local-server';
 import { progress } from '../support/progress';
@@ -74,7 +74,7 @@ async function perSecond(lanes: number, seconds: number, worker: () => Promise<n
   return done / ((performance.now() - start) / 1000);
 }
 
-export async function measureBatch(ctx: BenchContext): Promise<BatchResult> {
+export async function measureBatch(ctx: BenchBasics): Promise<BatchResult> {
   const server = await startLocalServer({ dataDir: await ctx.scratch('batch'), sweepSeconds: 60 });
   const client = new DynamoDBClient(localClientConfig(`http://127.0.0.1:${server.dynamoDbPort}`));
   try {
@@ -133,7 +133,7 @@ export async function measureBatch(ctx: BenchContext): Promise<BatchResult> {
   }
 }
 
-export async function measureInstant(ctx: BenchContext): Promise<InstantResult> {
+export async function measureInstant(ctx: BenchBasics): Promise<InstantResult> {
   const sweepSeconds = 60;
   const server = await startLocalServer({ dataDir: await ctx.scratch('instant'), sweepSeconds, flags: ['--storm-threshold', '0'] });
   const seen = new Map<string, number>();

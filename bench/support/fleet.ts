@@ -69,16 +69,17 @@ export interface SeedOptions {
   readonly lastSeen: (index: number) => number;
   /** Every n-th device carries message and meta (0: none). */
   readonly metaEvery?: number;
+  /** BatchWriteItem requests in flight. @default 8 */
   readonly concurrency?: number;
+  /** Called after every batch with the number of devices written so far. */
   readonly onProgress?: (written: number) => void;
 }
 
-/** Writes `count` devices with BatchWriteItem (25 per request), retrying unprocessed items. */
+/** Writes `count` devices with BatchWriteItem (25 per request, `concurrency` in flight), retrying unprocessed items. */
 export async function seedFleet(client: DynamoDBClient, tableName: string, options: SeedOptions): Promise<void> {
   const metaEvery = options.metaEvery ?? 4;
   const pool = new TaskPool(options.concurrency ?? 8);
   let written = 0;
-  let nextReport = 50_000;
   for (let start = 0; start < options.count; start += 25) {
     const batch: Item[] = [];
     for (let index = start; index < Math.min(options.count, start + 25); index++) {
@@ -88,10 +89,7 @@ export async function seedFleet(client: DynamoDBClient, tableName: string, optio
     await pool.run(async () => {
       await writeBatch(client, tableName, batch);
       written += batch.length;
-      if (written >= nextReport) {
-        nextReport += 50_000;
-        options.onProgress?.(written);
-      }
+      options.onProgress?.(written);
     });
   }
   await pool.drain();
@@ -107,19 +105,30 @@ async function writeBatch(client: DynamoDBClient, tableName: string, items: read
   }
 }
 
-/** Sizes of every device item of a table by DynamoDB's rules (the summary item excluded). */
-export async function tableItemSizes(client: DynamoDBClient, tableName: string): Promise<{ count: number; totalBytes: number; meanBytes: number }> {
-  let count = 0;
-  let totalBytes = 0;
-  let startKey: Item | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
-    for (const item of page.Items ?? []) {
-      if (item[PARTITION_KEY]?.S === SUMMARY_KEY) continue;
-      count++;
-      totalBytes += itemSize(item);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+/**
+ * Sizes of every device item of a table by DynamoDB's rules (the summary item excluded), read with a
+ * parallel Scan of `segments` segments: DynamoDB Local's cost per page grows with the rows after the
+ * start key, so one segment over a large table costs it O(N^2 / page) (see measure/scale-out.ts).
+ */
+export async function tableItemSizes(client: DynamoDBClient, tableName: string, segments = 8): Promise<{ count: number; totalBytes: number; meanBytes: number }> {
+  const perSegment = await Promise.all(
+    Array.from({ length: segments }, async (_, segment) => {
+      let count = 0;
+      let totalBytes = 0;
+      let startKey: Item | undefined;
+      do {
+        const page = await client.send(new ScanCommand({ TableName: tableName, Segment: segment, TotalSegments: segments, ExclusiveStartKey: startKey }));
+        for (const item of page.Items ?? []) {
+          if (item[PARTITION_KEY]?.S === SUMMARY_KEY) continue;
+          count++;
+          totalBytes += itemSize(item);
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return { count, totalBytes };
+    }),
+  );
+  const count = perSegment.reduce((sum, s) => sum + s.count, 0);
+  const totalBytes = perSegment.reduce((sum, s) => sum + s.totalBytes, 0);
   return { count, totalBytes, meanBytes: count === 0 ? 0 : totalBytes / count };
 }

@@ -44,17 +44,27 @@ export async function runSweep(setup: SweepSetup): Promise<{ ms: number; report:
   return { ms: performance.now() - start, report };
 }
 
-/** The floor: a plain parallel Scan of every item, `segments` segments at once, no projection. */
-export async function bareScan(client: DynamoDBClient, tableName: string, segments: number): Promise<{ ms: number; items: number }> {
+/**
+ * The floor: a plain parallel Scan of every item, `segments` segments at once, no projection.
+ * `onPage` is told each page's item count and request time (ms).
+ */
+export async function bareScan(
+  client: DynamoDBClient,
+  tableName: string,
+  segments: number,
+  onPage?: (items: number, ms: number) => void,
+): Promise<{ ms: number; items: number }> {
   const start = performance.now();
   const counts = await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
       let items = 0;
       let startKey: Record<string, AttributeValue> | undefined;
       do {
+        const pageStart = performance.now();
         const page = await client.send(
           new ScanCommand({ TableName: tableName, Segment: segment, TotalSegments: segments, ExclusiveStartKey: startKey }),
         );
+        onPage?.(page.Items?.length ?? 0, performance.now() - pageStart);
         items += page.Items?.length ?? 0;
         startKey = page.LastEvaluatedKey;
       } while (startKey);

@@ -2,8 +2,9 @@
  * The bench's own arithmetic: DynamoDB item sizes (the scan floor depends on them), the stats
  * helper, target checks, and the sweep projections' bounds and verdicts.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { itemSize, numberSize, valueSize } from '../../bench/support/item-size';
+import { withTicks } from '../../bench/support/progress';
 import { median, p99, quantile, round } from '../../bench/support/stats';
 import { budgetUsed, meets, TARGETS } from '../../bench/support/targets';
 import { projectSweep, SWEEP_BUDGET_SECONDS, TABLE_READ_UNITS_PER_SECOND } from '../../bench/projections';
@@ -32,6 +33,44 @@ describe('itemSize', () => {
     // Act / Assess
     expect(itemSize(item)).toBe(16 + 4 + 10 + 2 + 8 + 9);
     expect(valueSize({ SS: ['ab', 'é'] })).toBe(4);
+  });
+});
+
+describe('withTicks', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('says a long step is still running every period, with its status, and stops when it ends', async () => {
+    // Prepare
+    vi.useFakeTimers();
+    const lines: string[] = [];
+    let written = 0;
+    let finish: (value: string) => void = () => {};
+    const work = () => new Promise<string>((resolve) => (finish = resolve));
+    // Act
+    const running = withTicks((line) => lines.push(line), 'seeding 100', work, () => `${written} written`, 10_000);
+    written = 25;
+    await vi.advanceTimersByTimeAsync(25_000);
+    finish('done');
+    const result = await running;
+    await vi.advanceTimersByTimeAsync(30_000);
+    // Assess
+    expect(result).toBe('done');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^seeding 100 \.\.\. still running after \d+ s: 25 written$/);
+  });
+
+  it('stops ticking when the step fails, and passes the failure on', async () => {
+    // Prepare
+    vi.useFakeTimers();
+    const lines: string[] = [];
+    // Act
+    const failing = withTicks((line) => lines.push(line), 'scan', () => Promise.reject(new Error('engine gone')), undefined, 1000);
+    // Assess
+    await expect(failing).rejects.toThrow('engine gone');
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(lines).toEqual([]);
   });
 });
 
