@@ -450,6 +450,12 @@ function resolveSettings(props: HeartbeatMonitorProps): ResolvedSettings {
     if (problem !== null) throw new Error(`HeartbeatMonitor: ${problem}`);
     resolved[key] = value;
   }
+  // A public function URL has no stage throttle: the ingest function's reserved concurrency is its only limit.
+  if (resolved.frontDoor === 'functionUrl' && resolved.reserveConcurrency === false) {
+    throw new Error(
+      'HeartbeatMonitor: frontDoor functionUrl is throttled by the ingest function\'s reserved concurrency, so it needs reserveConcurrency true; on an account too small to reserve concurrency, keep frontDoor httpApi (its stage throttles).',
+    );
+  }
   return resolved as ResolvedSettings;
 }
 

@@ -103,6 +103,13 @@ describe('frontDoor', () => {
     ]);
   });
 
+  it('-c frontDoor=functionUrl refuses -c reserveConcurrency=false: the reserved concurrency is its only throttle', () => {
+    // Act
+    const unthrottled = () => buildHeartbeatStack({ frontDoor: 'functionUrl', reserveConcurrency: 'false' });
+    // Assess
+    expect(unthrottled).toThrow(/frontDoor functionUrl is throttled by the ingest function's reserved concurrency, so it needs reserveConcurrency true/);
+  });
+
   it('refuses an unknown front door', () => {
     // Act
     const build = () => buildHeartbeatStack({ frontDoor: 'restApi' });
