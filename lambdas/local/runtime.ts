@@ -58,6 +58,8 @@ export interface LocalServiceOptions {
   readonly onFatal?: (error: Error) => void;
   /** A line about a delivery that failed for good: standard error. Default: the logger's error. */
   readonly printError?: (line: string) => void;
+  /** The service's time; the system clock unless a test drives it (reminders are minutes apart). */
+  readonly clock?: Clock;
 }
 
 export interface LocalService {
@@ -92,7 +94,7 @@ class Teardown {
 /** Starts local mode; on failure undoes whatever had started and rethrows. */
 export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
   const { settings, print, logger } = options;
-  const clock = systemClock;
+  const clock = options.clock ?? systemClock;
   const teardown = new Teardown(logger);
   try {
     const layout = prepareDataDir(settings.dataDir);
