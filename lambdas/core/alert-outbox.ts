@@ -336,8 +336,41 @@ export class AlertOutbox {
     return this.deps.store.markDown(device.deviceId, this.deps.clock.now(), lease, downSince, early ? (device.lastSeen as number) : undefined);
   }
 
-  /** Steps 2 to 4: publishes what the claimed devices owe, then settles each and gives its lease back. */
+  /**
+   * Steps 2 to 4: publishes what the claimed devices owe, then settles each and gives its lease back.
+   * A device whose close found the next outage already open (`reopened`: a fail beat reached its
+   * threshold while its `device.up` was being published) is claimed again at once and its
+   * `device.down` published in this same pass, not one sweep later (no stream filter matches a
+   * settle). Claimed by compare-and-set like any other, so a crash in between leaves it to the next pass.
+   */
   async deliver(claimed: readonly DeviceRecord[], lease: AlertLease, calendar: MaintenanceCalendar = MaintenanceCalendar.EMPTY): Promise<DeliveryReport> {
+    const first = await this.deliverOnce(claimed, lease, calendar);
+    const reopened = [...first.settled].filter(([, outcome]) => outcome === 'reopened').map(([deviceId]) => deviceId);
+    if (reopened.length === 0) return first;
+    // One strongly consistent read per reopened device: the fail that reopened it landed after our claim.
+    const fresh: DeviceRecord[] = [];
+    const readFailures = await this.forEach(
+      reopened.map((deviceId) => ({ deviceId })),
+      'reopened read',
+      async ({ deviceId }) => {
+        const device = await this.deps.store.getDevice(deviceId);
+        if (device !== null) fresh.push(device);
+      },
+    );
+    const claim = await this.claim(fresh, lease, calendar);
+    // One more round at most: a device reopened again in it is left to the next pass.
+    const next = await this.deliverOnce(claim.claimed, lease, calendar);
+    return {
+      alertsPublished: first.alertsPublished + next.alertsPublished,
+      publishFailures: first.publishFailures + next.publishFailures,
+      writeFailures: first.writeFailures + readFailures + claim.writeFailures + next.writeFailures,
+      settled: new Map([...first.settled, ...next.settled]),
+      historyFailures: first.historyFailures + claim.historyFailures + next.historyFailures,
+    };
+  }
+
+  /** One round of steps 2 to 4 over `claimed`. */
+  private async deliverOnce(claimed: readonly DeviceRecord[], lease: AlertLease, calendar: MaintenanceCalendar): Promise<DeliveryReport> {
     if (claimed.length === 0) return { alertsPublished: 0, publishFailures: 0, writeFailures: 0, settled: new Map(), historyFailures: 0 };
     const { downAnnounced, upAnnounced, reminded, alerts, failures } = await this.publishDue(claimed, this.deps.clock.now(), calendar);
     // Closed before the settle, so a close that fails is settled as owed and kept on the record.
@@ -456,7 +489,7 @@ export class AlertOutbox {
    * Runs one write per device; at most `writeConcurrency` writes of this outbox are in flight, whatever
    * the number of concurrent callers (a sweep's segments). An error skips that device. Returns how many failed.
    */
-  private async forEach(devices: readonly DeviceRecord[], step: string, write: (device: DeviceRecord) => Promise<void>): Promise<number> {
+  private async forEach<T extends { readonly deviceId: string }>(devices: readonly T[], step: string, write: (device: T) => Promise<void>): Promise<number> {
     let failed = 0;
     await Promise.all(
       devices.map((device) =>

@@ -110,7 +110,7 @@ export interface DeviceStore {
   /**
    * After publishing: records what was delivered and gives the lease back (only while `owner` holds it).
    * `closed`: the `device.up` went out, so the outage ends (`reopened` when a run of fails reached
-   * its threshold meanwhile: that is the next outage, left for the next pass to record). `downAlerted`: the `device.down` went out.
+   * its threshold meanwhile: that is the next outage, which the outbox claims and announces in the same pass). `downAlerted`: the `device.down` went out.
    * `closeOwed` (with `closed`): the history write closing this outage failed; the record keeps it
    * (after any owed already) until `forgetOwedCloses`.
    */

@@ -25,8 +25,10 @@
  *       `fleet.down`, ups only once their down is out;
  *     - settleAlerts: `lo = <our lease> AND ds = <claimed>`. Settles "our lease ran out and another
  *       sweep took over" (that one settles; at worst an alert went out twice with one incidentId).
- *       Closing an outage also needs `no ff`: settles "a fail beat landed while its device.up was being
- *       published" (the fail opens the next outage, from `ff`, and is announced).
+ *       Closing answers `reopened` when a run of fails reached its threshold meanwhile ("a fail beat
+ *       landed while its device.up was being published"): the outbox then reads the device, claims
+ *       that outage (claimFailRun, from the run's first fail) and publishes its device.down in this
+ *       same sweep, before moving on; a crash in between leaves it to the next sweep's step 3.
  *     The history close of a `device.up` is written before its settle; one that fails is settled as
  *     owed (`closesOwed` on the record) and written by a later pass from the scan (step 3's page).
  *  5. Summary: `at < startedAt`. Settles "overlapping sweeps finish out of order" (lastSweepAt never

@@ -314,7 +314,7 @@ export class DynamoDbDeviceStore implements DeviceStore {
     if (outcome.closed) {
       // The device.up went out: this outage is over whatever happened since. If a run of fails
       // reached its threshold meanwhile, that is the next outage: the record reads down again, and
-      // the next pass records it from the run's first fail (claimFailRun).
+      // the outbox claims it at once from the run's first fail (claimFailRun) and announces it.
       const close = new UpdateBuilder();
       // Fails inside the outage are part of it: a run they ended is not announced again.
       for (const attribute of [ATTR.downSince, ATTR.downReason, ATTR.alertedDownSince, ATTR.leaseUntil, ATTR.leaseOwner, ATTR.endedRunFailsLeft, ATTR.endedRunSince]) {
