@@ -4,14 +4,14 @@
  * keeps the close as owed (`hc`), and the next sweep writes it, with the recovery beat as its end,
  * and forgets it; the sweep after that writes nothing. No second `device.up` goes out.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HeartbeatRecorder } from '../../lambdas/core/heartbeat';
 import { OutageHistory, type IncidentRecord } from '../../lambdas/core/history';
 import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
 import { DEFAULT_SETTINGS } from '../../lambdas/core/model';
 import { silentLogger, type IncidentStore } from '../../lambdas/core/ports';
 import { Sweeper } from '../../lambdas/core/sweep';
-import { createTestHistoryTable, createTestTable, type TestHistoryTable, type TestTable } from '../support/dynamodb';
+import { useDeviceAndHistoryTables } from '../support/dynamodb';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
@@ -39,24 +39,14 @@ class FlakyCloses implements IncidentStore {
 }
 
 describe('a history close that failed is written by a later sweep', () => {
-  let devices: TestTable;
-  let historyTable: TestHistoryTable;
-
-  beforeAll(async () => {
-    devices = await createTestTable();
-    historyTable = await createTestHistoryTable();
-  });
-  afterAll(async () => {
-    await devices.drop();
-    await historyTable.drop();
-  });
+  const tables = useDeviceAndHistoryTables();
 
   function setup() {
     const clock = new FakeClock(T0);
     const publisher = new RecordingPublisher();
-    const incidents = new FlakyCloses(historyTable.store());
+    const incidents = new FlakyCloses(tables.history.store());
     const history = new OutageHistory({ store: incidents, historyDays: 90 });
-    const store = devices.store();
+    const store = tables.devices.store();
     const recorder = new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger });
     const sweeper = new Sweeper({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 1, writeConcurrency: 4 });
     const incidentsOf = async (deviceId: string) => (await history.deviceIncidents(deviceId, { limit: 10 })).incidents;

@@ -5,7 +5,7 @@
  * announces the new outage itself, in the same sweep: its `device.down` with its own incidentId,
  * recorded in the history, and not announced again by the next sweep.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../lambdas/core/alerts';
 import { HeartbeatRecorder } from '../../lambdas/core/heartbeat';
 import { OutageHistory } from '../../lambdas/core/history';
@@ -13,7 +13,7 @@ import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
 import { DEFAULT_SETTINGS } from '../../lambdas/core/model';
 import { silentLogger } from '../../lambdas/core/ports';
 import { Sweeper } from '../../lambdas/core/sweep';
-import { createTestHistoryTable, createTestTable, type TestHistoryTable, type TestTable } from '../support/dynamodb';
+import { useDeviceAndHistoryTables } from '../support/dynamodb';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
@@ -33,24 +33,14 @@ class BeatDuringUp extends RecordingPublisher {
 }
 
 describe('a fail beat that lands while the sweep holds the device', () => {
-  let devices: TestTable;
-  let historyTable: TestHistoryTable;
-
-  beforeAll(async () => {
-    devices = await createTestTable();
-    historyTable = await createTestHistoryTable();
-  });
-  afterAll(async () => {
-    await devices.drop();
-    await historyTable.drop();
-  });
+  const tables = useDeviceAndHistoryTables();
 
   it('is announced by the same sweep that settles the recovery, with its own incidentId', async () => {
     // Prepare: a timeout outage, announced; an ok beat; the fail beat lands after the sweep claims the device.
     const clock = new FakeClock(T0);
     const publisher = new BeatDuringUp();
-    const store = devices.store();
-    const history = new OutageHistory({ store: historyTable.store(), historyDays: 90 });
+    const store = tables.devices.store();
+    const history = new OutageHistory({ store: tables.history.store(), historyDays: 90 });
     const recorder = new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger });
     const sweeper = new Sweeper({ store, publisher, clock, settings: DEFAULT_SETTINGS, logger: silentLogger, history, maintenance: NO_MAINTENANCE_WINDOWS }, { segments: 1, writeConcurrency: 4 });
     await recorder.record(DEVICE, { interval: 30, grace: 0 });

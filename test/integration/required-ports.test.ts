@@ -5,7 +5,7 @@
  * construction; a runtime that keeps none passes a named no-op. The AWS root's own deps, pointed at
  * DynamoDB Local, record the outage in the history table and honour a maintenance window.
  */
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { DynamoDbMaintenanceStore } from '../../lambdas/adapters/dynamodb/maintenance-store';
 import { AlertOutbox } from '../../lambdas/core/alert-outbox';
 import { HeartbeatRecorder } from '../../lambdas/core/heartbeat';
@@ -17,28 +17,20 @@ import { silentLogger } from '../../lambdas/core/ports';
 import { STACK_ENV } from '../../lambdas/core/settings-catalog';
 import { Sweeper } from '../../lambdas/core/sweep';
 import { awsAlertPathDeps } from '../../lambdas/handlers/alert-path';
-import { createTestHistoryTable, createTestTable, type TestHistoryTable, type TestTable } from '../support/dynamodb';
+import { useDeviceAndHistoryTables } from '../support/dynamodb';
 import { FakeClock, RecordingPublisher } from '../support/fakes';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
 describe('required history and maintenance ports', () => {
-  let devices: TestTable;
-  let historyTable: TestHistoryTable;
-
-  beforeAll(async () => {
-    devices = await createTestTable();
-    historyTable = await createTestHistoryTable();
-  });
-  afterAll(async () => {
+  const tables = useDeviceAndHistoryTables();
+  afterAll(() => {
     vi.unstubAllEnvs();
-    await devices.drop();
-    await historyTable.drop();
   });
 
   it('refuses an outbox or a sweeper built without a history or a window source, naming the no-op to pass', () => {
     // Prepare
-    const base = { store: devices.store(), publisher: new RecordingPublisher(), clock: new FakeClock(T0), settings: DEFAULT_SETTINGS, logger: silentLogger };
+    const base = { store: tables.devices.store(), publisher: new RecordingPublisher(), clock: new FakeClock(T0), settings: DEFAULT_SETTINGS, logger: silentLogger };
 
     // Act
     // @ts-expect-error history is required: forgetting it must not compile
@@ -55,7 +47,7 @@ describe('required history and maintenance ports', () => {
 
   it('refuses a fleet manager built without a history or a window source', () => {
     // Prepare
-    const base = { store: devices.store(), clock: new FakeClock(T0), settings: DEFAULT_SETTINGS };
+    const base = { store: tables.devices.store(), clock: new FakeClock(T0), settings: DEFAULT_SETTINGS };
 
     // Act
     // @ts-expect-error history is required (null says "none is kept")
@@ -75,19 +67,19 @@ describe('required history and maintenance ports', () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
     const env = {
-      [STACK_ENV.tableName]: devices.tableName,
-      [STACK_ENV.historyTableName]: historyTable.tableName,
+      [STACK_ENV.tableName]: tables.devices.tableName,
+      [STACK_ENV.historyTableName]: tables.history.tableName,
       [STACK_ENV.alertTopicArn]: 'arn:aws:sns:us-east-1:123456789012:alerts',
       [STACK_ENV.apiUrl]: 'https://api.example.com',
     };
     const clock = new FakeClock(T0);
     const publisher = new RecordingPublisher();
     const deps = { ...awsAlertPathDeps(env), publisher, clock, logger: silentLogger };
-    const store = devices.store();
+    const store = tables.devices.store();
     const recorder = new HeartbeatRecorder({ store, clock, settings: DEFAULT_SETTINGS, logger: silentLogger });
     await recorder.record('rp-down', { interval: 5, grace: 0 });
     await recorder.record('rp-quiet', { interval: 5, grace: 0 });
-    const planner = new MaintenancePlanner({ store: new DynamoDbMaintenanceStore({ client: devices.client, tableName: devices.tableName }), clock });
+    const planner = new MaintenancePlanner({ store: new DynamoDbMaintenanceStore({ client: tables.devices.client, tableName: tables.devices.tableName }), clock });
     await planner.add({ deviceIds: ['rp-quiet'], group: null, from: T0, until: T0 + 3_600_000, reason: 'firmware' });
     const sweeper = new Sweeper(deps, { segments: 1, writeConcurrency: 4 });
 
@@ -98,7 +90,7 @@ describe('required history and maintenance ports', () => {
     // Assess
     expect(publisher.ofType('device.down', 'rp-down')).toHaveLength(1);
     expect(publisher.ofType('device.down', 'rp-quiet')).toEqual([]);
-    const incidents = await historyTable.store().deviceIncidents('rp-down', { limit: 10 });
+    const incidents = await tables.history.store().deviceIncidents('rp-down', { limit: 10 });
     expect(incidents.incidents).toEqual([{ deviceId: 'rp-down', group: null, reason: 'timeout', downSince: T0 + 5_000, upAt: null, message: null }]);
   });
 });

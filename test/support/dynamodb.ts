@@ -1,7 +1,7 @@
 /** Test access to the run's DynamoDB Local: a fresh, uniquely named device table per call. */
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { DynamoDbDeviceStore, type DynamoDbDeviceStoreOptions } from '../../lambdas/adapters/dynamodb/device-store';
 import { DynamoDbIncidentStore, type DynamoDbIncidentStoreOptions } from '../../lambdas/adapters/dynamodb/incident-store';
 import { ensureDeviceTable } from '../../lambdas/local/device-table';
@@ -54,4 +54,21 @@ export async function createTestHistoryTable(): Promise<TestHistoryTable> {
       await client.send(new DeleteTableCommand({ TableName: tableName }));
     },
   };
+}
+
+/**
+ * A fresh device table and history table for the calling describe block: created before its tests,
+ * dropped after them. Read the fields inside tests or hooks (they are set by `beforeAll`).
+ */
+export function useDeviceAndHistoryTables(): { readonly devices: TestTable; readonly history: TestHistoryTable } {
+  const tables = {} as { devices: TestTable; history: TestHistoryTable };
+  beforeAll(async () => {
+    tables.devices = await createTestTable();
+    tables.history = await createTestHistoryTable();
+  });
+  afterAll(async () => {
+    await tables.devices?.drop();
+    await tables.history?.drop();
+  });
+  return tables;
 }
