@@ -19,8 +19,9 @@ export function newSigningSecret(): string {
 }
 
 /**
- * Parses the stored form `{"current": "...", "previous": "..."}`; a plain non-JSON string is taken
- * as the current secret alone. Throws a message saying the expected shape.
+ * Parses the stored form `{"current": "...", "previous": "..."}`; any other text (plain, or JSON
+ * that is not an object, such as a secret of digits alone) is taken as the current secret alone.
+ * Throws a message saying the expected shape.
  */
 export function parseSigningSecrets(text: string): SigningSecrets {
   let parsed: unknown;
@@ -29,6 +30,8 @@ export function parseSigningSecrets(text: string): SigningSecrets {
   } catch {
     parsed = text;
   }
+  // A secret of digits (or `true`) parses as JSON too; it is still the plain secret it was written as.
+  if (typeof parsed !== 'string' && (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))) parsed = text;
   if (typeof parsed === 'string' && parsed.length >= MIN_SIGNING_SECRET_CHARS) return { current: parsed, previous: null };
   const { current, previous } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { current?: unknown; previous?: unknown };
   if (typeof current !== 'string' || current.length < MIN_SIGNING_SECRET_CHARS) {

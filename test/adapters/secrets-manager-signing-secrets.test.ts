@@ -36,4 +36,10 @@ describe('parseSigningSecrets', () => {
   it('rejects a secret too short to be safe, with a message saying the shape', () => {
     expect(() => parseSigningSecrets('{"current":"short"}')).toThrow(/at least 16/);
   });
+
+  it('takes a plain secret as the current one, also one that happens to parse as JSON (digits alone)', () => {
+    expect(parseSigningSecrets('plain-secret-0123456789')).toEqual({ current: 'plain-secret-0123456789', previous: null });
+    expect(parseSigningSecrets('12345678901234567890')).toEqual({ current: '12345678901234567890', previous: null });
+    expect(parseSigningSecrets('{"current":"current-secret-0123","previous":"previous-secret-01"}')).toEqual({ current: 'current-secret-0123', previous: 'previous-secret-01' });
+  });
 });

@@ -9,6 +9,13 @@ describe('deviceToken', () => {
     expect(deviceToken('s3cret', 'sensor-42')).toBe(expected);
     expect(deviceToken('s3cret', 'sensor-42')).toHaveLength(43);
   });
+
+  it('keys the HMAC with the UTF-8 bytes of the secret, also for a secret that is not ASCII', () => {
+    const secret = 'sécret-ü-密钥-0123456789';
+    const expected = createHmac('sha256', new TextEncoder().encode(secret)).update(new TextEncoder().encode('sensor-42')).digest('base64url');
+    expect(deviceToken(secret, 'sensor-42')).toBe(expected);
+    expect(deviceToken(secret, 'sensor-42')).not.toBe(createHmac('sha256', Buffer.from(secret, 'latin1')).update('sensor-42').digest('base64url'));
+  });
 });
 
 describe('verifyDeviceToken', () => {
