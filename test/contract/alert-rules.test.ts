@@ -84,6 +84,29 @@ describe('Alert rules: failThreshold and recoverAfter', () => {
     expect(alertsOf(id).map((a) => a.type)).toEqual(['device.down', 'device.up']);
   });
 
+  it('"going down again before that continues the same outage (no new device.down)": a fail inside the recoverAfter wait pages nothing, and the outage ends with one device.up', async () => {
+    // Prepare: down at its first fail; recoverAfter 10 s.
+    const id = 'cr-relapse';
+    await beat(id, { interval: 600, failThreshold: 1, recoverAfter: 10 });
+    await beat(id, { status: 'fail', message: 'reboot 1' });
+    await until('the device.down', () => alertsOf(id, 'device.down').length === 1, 15_000);
+    // Act: back, and failing again at once (inside the 10 s), then back for good.
+    await beat(id);
+    const relapse = await beat(id, { status: 'fail', message: 'reboot 2' });
+    await sweptAfter(Date.now());
+    const afterRelapse = alertsOf(id).map((a) => a.type);
+    const back = await beat(id);
+    const seenAt = await until('the device.up', () => alertsOf(id, 'device.up').length > 0 && Date.now(), 30_000, 50);
+    // Assess
+    expect(relapse.body.status).toBe('down');
+    expect(afterRelapse).toEqual(['device.down']);
+    expect(seenAt - Date.parse(back.body.lastSeen)).toBeGreaterThanOrEqual(10_000);
+    const [down, up] = alertsOf(id);
+    expect([down?.type, up?.type]).toEqual(['device.down', 'device.up']);
+    expect(up?.incidentId).toBe(down?.incidentId);
+    expect(alertsOf(id)).toHaveLength(2);
+  }, 60_000);
+
   it('"per device (beat body, PUT)": failThreshold 1 to 100 and recoverAfter 0 to 86400 are taken from either, and PUT null goes back to the default', async () => {
     // Act
     const viaBeat = await beat('cr-own-beat', { failThreshold: 100, recoverAfter: 86_400 });
@@ -189,23 +212,29 @@ describe('Alert rules: maintenance windows', () => {
     expect((await admin('GET', '/v1/maintenance')).body.windows.flatMap((w: { deviceIds?: string[] }) => w.deviceIds ?? [])).not.toContain('cr-w-auth');
   });
 
-  it('"its devices raise no device.down (beats are still recorded)": a fail beat inside an active window is recorded and pages nothing until the window ends', async () => {
-    // Prepare: its own threshold 1, so one fail would page at once without the window.
-    const id = 'cr-w-quiet';
-    await beat(id, { interval: 600, failThreshold: 1 });
-    const window = await admin('POST', '/v1/maintenance', { deviceIds: [id], from: iso(Date.now() - 1000), until: iso(Date.now() + 3_600_000), reason: 'bench test' });
+  it('"its devices raise no device.down (beats are still recorded)": a fail beat inside an active window, by device list or by group, is recorded and pages nothing until the window ends', async () => {
+    // Prepare: their own threshold 1, so one fail would page at once without the windows.
+    const [byId, byGroup] = ['cr-w-quiet', 'cr-w-quiet-grouped'];
+    for (const id of [byId, byGroup]) await beat(id, { interval: 600, failThreshold: 1 });
+    await admin('PUT', `/v1/devices/${byGroup}`, { group: 'cr-quiet-plant' });
+    const hour = { from: iso(Date.now() - 1000), until: iso(Date.now() + 3_600_000) };
+    const windows = [
+      await admin('POST', '/v1/maintenance', { deviceIds: [byId], ...hour, reason: 'bench test' }),
+      await admin('POST', '/v1/maintenance', { group: 'cr-quiet-plant', ...hour }),
+    ];
     // Act
-    const failed = await beat(id, { status: 'fail', message: 'unplugged on purpose' });
+    const failed = [];
+    for (const id of [byId, byGroup]) failed.push(await beat(id, { status: 'fail', message: 'unplugged on purpose' }));
     await sweptAfter(Date.now());
-    const inside = alertsOf(id);
-    const device = (await admin('GET', `/v1/devices/${id}`)).body;
-    await admin('DELETE', `/v1/maintenance/${window.body.windowId}`);
-    const [down] = await until('the device.down once the window ended', () => alertsOf(id, 'device.down').length > 0 && alertsOf(id, 'device.down'), 15_000);
+    const inside = [...alertsOf(byId), ...alertsOf(byGroup)];
+    const devices = [(await admin('GET', `/v1/devices/${byId}`)).body, (await admin('GET', `/v1/devices/${byGroup}`)).body];
+    for (const window of windows) await admin('DELETE', `/v1/maintenance/${window.body.windowId}`);
+    const downs = await until('the device.downs once the windows ended', () => alertsOf(byId, 'device.down').length > 0 && alertsOf(byGroup, 'device.down').length > 0 && [alertsOf(byId, 'device.down')[0], alertsOf(byGroup, 'device.down')[0]], 15_000);
     // Assess
-    expect(failed.status).toBe(200);
+    expect(failed.map((f) => f.status)).toEqual([200, 200]);
     expect(inside).toEqual([]);
-    expect(device).toMatchObject({ beats: 2, lastSeen: failed.body.lastSeen, message: 'unplugged on purpose' });
-    expect(down).toMatchObject({ reason: 'fail', message: 'unplugged on purpose' });
+    for (const [n, device] of devices.entries()) expect(device).toMatchObject({ beats: 2, lastSeen: failed[n]?.body.lastSeen, message: 'unplugged on purpose' });
+    for (const down of downs) expect(down).toMatchObject({ reason: 'fail', message: 'unplugged on purpose' });
   });
 
   it('"a device that was silent during it gets a new deadline counted from until": the device shows that deadline once the window is over', async () => {
