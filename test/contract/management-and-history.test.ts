@@ -13,11 +13,20 @@ import { runCli, tempDir } from '../e2e/support/local-process';
 let table: TestTable;
 let historyTable: TestHistoryTable;
 let api: LocalApi;
+/** Every DynamoDB command the API has sent (no sweep runs unless a test calls one). */
+const commands: string[] = [];
 
 beforeAll(async () => {
   [table, historyTable] = await Promise.all([createTestTable(), createTestHistoryTable()]);
-  api = await startLocalApi({ tableName: table.tableName, historyTableName: historyTable.tableName });
+  api = await startLocalApi({ tableName: table.tableName, historyTableName: historyTable.tableName, commands });
 });
+
+/** The DynamoDB commands `act` made the API send. */
+async function commandsOf(act: () => Promise<unknown>): Promise<string[]> {
+  const from = commands.length;
+  await act();
+  return commands.slice(from);
+}
 
 afterAll(async () => {
   await api?.close();
@@ -91,6 +100,14 @@ describe('Management: authorization', () => {
     const health = body(answer);
     expect(health).toMatchObject({ ok: true, lastSweepAt: expect.stringMatching(/Z$/), devices: { up: expect.any(Number), down: expect.any(Number), paused: expect.any(Number) } });
     expect((await api.send({ method: 'POST', path: '/v1/health' })).status).toBe(405);
+  });
+
+  it('reads GET /v1/health from the summary with one read per request, never a scan', async () => {
+    await api.sweep();
+    for (let i = 0; i < 3; i++) {
+      const sent = await commandsOf(() => api.send({ method: 'GET', path: '/v1/health' }));
+      expect(sent).toEqual(['GetItemCommand']);
+    }
   });
 });
 
@@ -335,6 +352,20 @@ describe('History: GET /v1/incidents', () => {
 
   it.each(['since=yesterday', 'since=2026-11-25', 'since=1700000000', 'limit=0', 'group=a%20b', 'colour=red', 'cursor=zzz'])('answers ?%s with 400 invalid_query', async (query) => {
     expectError(await admin('GET', `/v1/incidents?${query}`), 400, 'invalid_query');
+  });
+});
+
+describe('History: reads', () => {
+  it('never scans a table to answer the history routes', async () => {
+    const id = fresh('no-scan');
+    await outage(id, { group: 'plant-s' });
+    const sent = await commandsOf(async () => {
+      expect((await admin('GET', `/v1/devices/${id}/incidents`)).status).toBe(200);
+      expect((await admin('GET', '/v1/incidents?group=plant-s')).status).toBe(200);
+      expect((await admin('GET', '/v1/incidents')).status).toBe(200);
+    });
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.filter((name) => name.startsWith('Scan'))).toEqual([]);
   });
 });
 

@@ -70,12 +70,24 @@ export interface LocalApiOptions {
   readonly failingSecrets?: boolean;
   /** The history table (uptime and the incident routes); none when absent. */
   readonly historyTableName?: string;
+  /** When given, the name of every DynamoDB command the API and its sweeps send is appended to it (`GetItemCommand`, ...). */
+  readonly commands?: string[];
 }
 
 /** Starts the API on a free port of 127.0.0.1. */
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   const clock = options.clock ?? new FakeClock();
   const client = testClient();
+  const commands = options.commands;
+  if (commands) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(context.commandName ?? '?');
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCommands' },
+    );
+  }
   const store = new DynamoDbDeviceStore({ client, tableName: options.tableName });
   const history = options.historyTableName
     ? new OutageHistory({ store: new DynamoDbIncidentStore({ client, tableName: options.historyTableName }), historyDays: 90 })
