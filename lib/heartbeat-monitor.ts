@@ -40,6 +40,11 @@ const HANDLERS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..
 /** Seconds the last sweep of an invocation may run past the schedule period before the timeout. */
 const SWEEP_BUDGET_SECONDS = 60;
 
+/** A prop or context value the monitor cannot be built with; the message names it and says what is allowed. */
+export class SettingError extends Error {
+  override readonly name = 'SettingError';
+}
+
 /** The front door of device traffic: an API Gateway HTTP API, or Lambda function URLs. */
 export type FrontDoor = SettingValue<'frontDoor'>;
 
@@ -447,12 +452,12 @@ function resolveSettings(props: HeartbeatMonitorProps): ResolvedSettings {
     const unresolved = typeof value === 'string' && Token.isUnresolved(value);
     const checked = floor !== undefined && spec.kind === 'integer' ? { ...spec, min: Math.max(spec.min, floor) } : spec;
     const problem = value === null || unresolved ? null : settingProblem(checked, key, value);
-    if (problem !== null) throw new Error(`HeartbeatMonitor: ${problem}`);
+    if (problem !== null) throw new SettingError(`HeartbeatMonitor: ${problem}`);
     resolved[key] = value;
   }
   // A public function URL has no stage throttle: the ingest function's reserved concurrency is its only limit.
   if (resolved.frontDoor === 'functionUrl' && resolved.reserveConcurrency === false) {
-    throw new Error(
+    throw new SettingError(
       'HeartbeatMonitor: frontDoor functionUrl is throttled by the ingest function\'s reserved concurrency, so it needs reserveConcurrency true; on an account too small to reserve concurrency, keep frontDoor httpApi (its stage throttles).',
     );
   }
@@ -469,7 +474,7 @@ function givenProp(props: HeartbeatMonitorProps, key: PropSettingKey): unknown {
   if (alias === key) return byKey;
   const byAlias: unknown = (props as Record<string, unknown>)[alias];
   if (byKey !== undefined && byAlias !== undefined && byKey !== byAlias) {
-    throw new Error(`HeartbeatMonitor: ${key} and ${alias} name the same setting; give one of them (got ${JSON.stringify(byKey)} and ${JSON.stringify(byAlias)}).`);
+    throw new SettingError(`HeartbeatMonitor: ${key} and ${alias} name the same setting; give one of them (got ${JSON.stringify(byKey)} and ${JSON.stringify(byAlias)}).`);
   }
   return byKey ?? byAlias;
 }
@@ -482,7 +487,7 @@ function refuseUnknownProps(props: HeartbeatMonitorProps): void {
   const known = new Set<string>([...CDK_ONLY_PROPS, ...PROP_SETTING_KEYS, ...PROP_SETTING_KEYS.map((key) => contextKey(key))]);
   const unknown = Object.keys(props).filter((name) => !known.has(name) && (props as Record<string, unknown>)[name] !== undefined);
   if (unknown.length > 0) {
-    throw new Error(`HeartbeatMonitor: unknown prop ${unknown.map((name) => `"${name}"`).join(', ')}; the props are: ${[...known].sort().join(', ')}.`);
+    throw new SettingError(`HeartbeatMonitor: unknown prop ${unknown.map((name) => `"${name}"`).join(', ')}; the props are: ${[...known].sort().join(', ')}.`);
   }
 }
 

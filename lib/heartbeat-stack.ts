@@ -8,7 +8,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { CONTEXT_SETTING_KEYS, contextKey, settingSpec } from '../lambdas/core/settings-catalog';
-import { HeartbeatMonitor, type HeartbeatMonitorSettingProps } from './heartbeat-monitor';
+import { HeartbeatMonitor, SettingError, type HeartbeatMonitorSettingProps } from './heartbeat-monitor';
 
 /** The stack with the heartbeat monitoring service. */
 export class HeartbeatStack extends Stack {
@@ -111,5 +111,5 @@ function booleanContext(scope: Construct, key: string): boolean | undefined {
 }
 
 function contextError(key: string, raw: unknown, expected: string): Error {
-  return new Error(`Context value "${key}" must be ${expected}, got ${JSON.stringify(raw)} (set it with -c ${key}=...).`);
+  return new SettingError(`Context value "${key}" must be ${expected}, got ${JSON.stringify(raw)} (set it with -c ${key}=...).`);
 }

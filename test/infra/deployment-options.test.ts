@@ -3,6 +3,11 @@
  * `sweepEvery` (sub-minute sweeps inside the one-minute schedule), `frontDoor=functionUrl`,
  * `billing=provisioned` with auto scaling and its throttle alarm, and the dual-stack HTTP API.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
@@ -351,4 +356,28 @@ describe('the deployment options as construct props', () => {
     // Assess
     expect(misspelt).toThrow(/unknown prop "sweepEverySecond"; the props are: .*sweepEvery, sweepEverySeconds/);
   });
+});
+
+describe('the CDK app (bin/app.ts), as cdk synth runs it', () => {
+  it.each([
+    [{ frontDoor: 'restApi' }, 'error: HeartbeatMonitor: frontDoor must be one of httpApi, functionUrl, got "restApi".'],
+    [{ sweepEvery: 'often' }, 'error: Context value "sweepEvery" must be a whole number, got "often" (set it with -c sweepEvery=...).'],
+  ])('refuses the bad option %j in one line and exits 1, writing nothing', (context, line) => {
+    // Prepare: the CLI hands the app its -c values in CDK_CONTEXT_JSON.
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const out = mkdtempSync(join(tmpdir(), 'heartbeat-app-'));
+    // Act
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bin/app.ts')], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_OUTDIR: out, CDK_CONTEXT_JSON: JSON.stringify({ ...context, 'aws:cdk:bundling-stacks': [] }) },
+      timeout: 120_000,
+    });
+    const written = readdirSync(out);
+    rmSync(out, { recursive: true, force: true });
+    // Assess
+    expect(run.status, run.stderr).toBe(1);
+    expect(run.stderr).toBe(`${line}\n`);
+    expect(written).toEqual([]);
+  }, 120_000);
 });
