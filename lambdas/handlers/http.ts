@@ -63,6 +63,15 @@ function isJsonUtf8(contentType: string | undefined): boolean {
   return true;
 }
 
+/**
+ * The request path: `rawPath`, else the request context's path (a hand-built event may carry only
+ * one of them), without trailing slashes.
+ */
+export function requestPath(event: HttpEvent): string {
+  const raw = event.rawPath ?? event.requestContext?.http?.path ?? '';
+  return raw.replace(/\/+$/, '');
+}
+
 /** The HTTP method. */
 export function method(event: HttpEvent): string {
   return event.requestContext?.http?.method?.toUpperCase() ?? 'GET';

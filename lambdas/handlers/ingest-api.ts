@@ -13,7 +13,7 @@ import { LIMITS } from '../core/model';
 import type { Logger, SigningSecretSource } from '../core/ports';
 import { bearerToken, verifyDeviceToken, type SigningSecrets } from '../core/tokens';
 import { BEAT_BODY, isValidDeviceId, validateObject, type BeatBody } from '../core/validation';
-import { bodyBytes, errorResponse, header, internalError, jsonResponse, method, payloadTooLarge, readJsonBody, type HttpEvent, type HttpHandler, type HttpResult } from './http';
+import { bodyBytes, errorResponse, header, internalError, jsonResponse, method, payloadTooLarge, readJsonBody, requestPath, type HttpEvent, type HttpHandler, type HttpResult } from './http';
 
 /** Optional local throttle: answers how many seconds to wait, or 0 to accept. */
 export type BeatThrottle = (deviceId: string) => number;
@@ -52,7 +52,7 @@ function beatAnswer(result: BeatResult) {
 function singleDeviceId(event: HttpEvent): string | undefined {
   const fromRoute = event.pathParameters?.deviceId;
   if (fromRoute !== undefined) return fromRoute;
-  const segment = event.rawPath.slice(SINGLE_PREFIX.length);
+  const segment = requestPath(event).slice(SINGLE_PREFIX.length);
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -131,8 +131,9 @@ export function createIngestApi(deps: IngestApiDeps): HttpHandler {
     return jsonResponse(200, { results });
   };
 
-  return async (event: HttpEvent) => {
-    if (deps.health !== undefined && event.rawPath.replace(/\/+$/, '') === '/v1/health') {
+  const route = async (event: HttpEvent): Promise<HttpResult> => {
+    const path = requestPath(event);
+    if (deps.health !== undefined && path === '/v1/health') {
       if (method(event) !== 'GET') return errorResponse(405, 'method_not_allowed', 'This route accepts GET.', { allow: 'GET' });
       try {
         return jsonResponse(200, await deps.health());
@@ -144,9 +145,19 @@ export function createIngestApi(deps: IngestApiDeps): HttpHandler {
     if (method(event) !== 'POST') {
       return errorResponse(405, 'method_not_allowed', 'Heartbeats are sent with POST.', { allow: 'POST' });
     }
-    const path = event.rawPath.replace(/\/+$/, '');
     if (event.pathParameters?.deviceId === undefined && path === BATCH_PATH) return batch(event);
-    if (event.pathParameters?.deviceId !== undefined || event.rawPath.startsWith(SINGLE_PREFIX)) return single(event);
+    if (event.pathParameters?.deviceId !== undefined || path.startsWith(SINGLE_PREFIX)) return single(event);
     return errorResponse(404, 'not_found', 'No such route; devices send POST /v1/heartbeats/{deviceId} or POST /v1/heartbeats.');
+  };
+
+  // Whatever goes wrong, the answer keeps the contract's error shape (an unhandled throw would reach
+  // the device as API Gateway's own 500 body).
+  return async (event: HttpEvent) => {
+    try {
+      return await route(event);
+    } catch (error) {
+      deps.logger.error('beat request failed', { error: String(error) });
+      return internalError();
+    }
   };
 }

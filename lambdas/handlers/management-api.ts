@@ -17,6 +17,7 @@ import {
   method,
   payloadTooLarge,
   readJsonBody,
+  requestPath,
   decodeURIComponentSafe,
   type HttpEvent,
   type HttpHandler,
@@ -113,7 +114,7 @@ export function createManagementApi(deps: ManagementApiDeps): HttpHandler {
   const { manager } = deps;
 
   const route = async (event: HttpEvent): Promise<HttpResult> => {
-    const path = event.rawPath.replace(/\/+$/, '') || '/';
+    const path = requestPath(event) || '/';
     const verb = method(event);
 
     if (path === '/v1/health') {

@@ -157,6 +157,23 @@ describe('ingest handler', () => {
     expect(parse(result.body).error.code).toBe('internal_error');
   });
 
+  it('routes a hand-built event that has the path only in its request context (no rawPath, no path parameters)', async () => {
+    const event = beatEvent('ctx-1', { token: deviceToken(SECRET, 'ctx-1') });
+    const { rawPath: _rawPath, pathParameters: _parameters, ...bare } = event;
+    const result = await handler(bare as typeof event);
+    expect(result.statusCode).toBe(200);
+    expect(parse(result.body).deviceId).toBe('ctx-1');
+  });
+
+  it('answers 500 in the contract shape, not a thrown error, for an event it cannot read at all', async () => {
+    const event = { ...beatEvent('odd-1', { token: deviceToken(SECRET, 'odd-1') }), body: 12 as unknown as string, isBase64Encoded: true };
+    const result = await handler(event);
+    expect(result.statusCode).toBe(500);
+    expect(result.headers?.['content-type']).toBe(JSON_UTF8);
+    expect(parse(result.body)).toEqual({ error: { code: 'internal_error', message: expect.any(String) } });
+    expect(await exists('odd-1')).toBe(false);
+  });
+
   it('answers 429 with Retry-After when the throttle says so, after every other check, writing nothing', async () => {
     const throttled = createIngestApi({
       recorder: new HeartbeatRecorder({ store: table.store(), clock, settings: DEFAULT_SETTINGS, logger: silentLogger }),
