@@ -144,6 +144,7 @@ withTarget(
     .addOption(new Option('--status <status>', 'only devices in this status').choices(['new', 'up', 'down', 'paused']))
     .option('--group <group>', 'only devices of this group')
     .option('--json', 'print the JSON instead of a table')
+    .option('--include-canary', "also list the doctor's canary device (hidden by default)")
     .option('--page-size <n>', 'devices per request, 1-1000', '1000'),
 ).action(
   action(async (options) => {

@@ -151,10 +151,12 @@ export interface DevicesOptions extends TargetOptions {
   readonly json?: boolean;
   /** Devices per request (the API allows up to 1000). */
   readonly pageSize?: string;
+  /** List the doctor's canary device too (hidden by default). */
+  readonly includeCanary?: boolean;
 }
 
 /** Every device matching the filters: follows the cursor to the last page. */
-async function listAll(target: Target, auth: Auth, filters: { status?: string; group?: string }, pageSize: number): Promise<DeviceView[]> {
+async function listAll(target: Target, auth: Auth, filters: { status?: string; group?: string; includeCanary?: string }, pageSize: number): Promise<DeviceView[]> {
   const devices: DeviceView[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 10_000; page++) {
@@ -173,7 +175,8 @@ export async function devicesCommand(options: DevicesOptions, io: Io): Promise<v
   const pageSize = wholeNumber('--page-size', options.pageSize) ?? 1000;
   if (pageSize < 1 || pageSize > 1000) throw new CliError('--page-size must be from 1 to 1000.');
   const target = resolveTarget(options, io.env, io.cwd);
-  const devices = await listAll(target, managementAuth(target, io.env), { status: options.status, group: options.group }, pageSize);
+  const filters = { status: options.status, group: options.group, ...(options.includeCanary ? { includeCanary: 'true' } : {}) };
+  const devices = await listAll(target, managementAuth(target, io.env), filters, pageSize);
   if (options.json) {
     io.out(JSON.stringify({ devices, cursor: null }, null, 2));
     return;

@@ -51,6 +51,8 @@ export interface DeviceQuery {
   readonly limit: number;
   /** Opaque position returned by the previous page. */
   readonly cursor?: string;
+  /** List the doctor's canary too (canary.ts); left out unless true: it is not part of the fleet. */
+  readonly includeCanary?: boolean;
 }
 
 /**

@@ -41,7 +41,7 @@ export const trustIamAuthorizer: AdminAuthorizer = (event) =>
   Boolean((event.requestContext as { authorizer?: { iam?: unknown } }).authorizer?.iam);
 
 const STATUSES = new Set(['new', 'up', 'down', 'paused']);
-const QUERY_KEYS = ['status', 'group', 'limit', 'cursor'];
+const QUERY_KEYS = ['status', 'group', 'limit', 'cursor', 'includeCanary'];
 
 const unauthorized = () =>
   errorResponse(401, 'unauthorized', 'Management routes need the admin credential (a device token is not one).', { 'www-authenticate': 'Bearer' });
@@ -56,7 +56,8 @@ function parseQuery(event: HttpEvent): { ok: true; query: DeviceQuery } | { ok: 
   }
   // An empty value (`?status=&cursor=`, as the contract writes the route) means "not given".
   const given = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
-  const [status, group, limit, cursor] = [given(params.status), given(params.group), given(params.limit), given(params.cursor)];
+  const [status, group, limit, cursor, includeCanary] = [given(params.status), given(params.group), given(params.limit), given(params.cursor), given(params.includeCanary)];
+  if (includeCanary !== undefined && includeCanary !== 'true' && includeCanary !== 'false') return { ok: false, message: '"includeCanary" must be true or false.' };
   if (status !== undefined && !STATUSES.has(status)) return { ok: false, message: '"status" must be one of new, up, down, paused.' };
   if (group !== undefined && !isValidGroup(group)) return { ok: false, message: '"group" must be 1-64 characters of A-Z a-z 0-9 . _ : -' };
   let pageSize = 100;
@@ -73,6 +74,8 @@ function parseQuery(event: HttpEvent): { ok: true; query: DeviceQuery } | { ok: 
       ...(status !== undefined ? { status: status as DeviceQuery['status'] } : {}),
       ...(group !== undefined ? { group } : {}),
       ...(cursor !== undefined ? { cursor } : {}),
+      // The doctor's canary is not part of the fleet: listed only when asked for.
+      ...(includeCanary === 'true' ? { includeCanary: true } : {}),
     },
   };
 }

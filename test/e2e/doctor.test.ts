@@ -7,7 +7,7 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanUp, closedPort, runCli, startLocalMode, tempDir, until, type CliRun, type LocalModeProcess } from './support/local-process';
+import { cleanUp, closedPort, deviceTokenFor, runCli, startLocalMode, tempDir, until, type CliRun, type LocalModeProcess } from './support/local-process';
 
 /** The report line of one check. */
 const lineOf = (run: CliRun, check: string) => run.stdout.split('\n').find((line) => new RegExp(`^(PASS|FAIL|SKIP)\\s+${check}\\s`).test(line)) ?? '';
@@ -62,6 +62,33 @@ describe('heartbeat doctor against a working local mode', () => {
     ]);
     const device = await fetch(`${server?.url}/v1/devices/heartbeat-doctor-canary`, { headers: { authorization: `Bearer ${server?.adminToken}` } });
     expect(await device.json()).toMatchObject({ deviceId: 'heartbeat-doctor-canary', status: 'up', message: expect.stringMatching(/^heartbeat doctor /) });
+  });
+
+  it('keeps the canary out of GET /v1/devices and heartbeat devices unless asked for it', async () => {
+    // Prepare: the doctor has beaten the canary (tests above); one real device beats too
+    await runCli(['doctor', ...target()]);
+    const beat = await fetch(`${server?.url}/v1/heartbeats/doctor-real-1`, { method: 'POST', headers: { authorization: `Bearer ${deviceTokenFor(dataDir as string, 'doctor-real-1')}` } });
+    expect(beat.status).toBe(200);
+    const list = async (query: string) => {
+      const response = await fetch(`${server?.url}/v1/devices${query}`, { headers: { authorization: `Bearer ${server?.adminToken}` } });
+      return { status: response.status, body: (await response.json()) as { devices?: { deviceId: string }[]; error?: { code: string } } };
+    };
+    const ids = (run: CliRun) => (JSON.parse(run.stdout) as { devices: { deviceId: string }[] }).devices.map((d) => d.deviceId);
+
+    // Act
+    const byDefault = await list('');
+    const asked = await list('?includeCanary=true');
+    const refused = await list('?includeCanary=yes');
+    const cliDefault = await runCli(['devices', ...target(), '--json']);
+    const cliAsked = await runCli(['devices', ...target(), '--json', '--include-canary']);
+
+    // Assess
+    expect(byDefault.body.devices?.map((d) => d.deviceId)).toEqual(['doctor-real-1']);
+    expect(asked.body.devices?.map((d) => d.deviceId).sort()).toEqual(['doctor-real-1', 'heartbeat-doctor-canary']);
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: 'invalid_query' } } });
+    expect(cliDefault.code, cliDefault.stderr).toBe(0);
+    expect(ids(cliDefault)).toEqual(['doctor-real-1']);
+    expect(ids(cliAsked).sort()).toEqual(['doctor-real-1', 'heartbeat-doctor-canary']);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   type ConsumedCapacity,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { CANARY_DEVICE_ID } from '../../core/canary';
 import { expiresByRetention, failRunReached, type AlertLease, type DeviceRecord, type OwedClose } from '../../core/model';
 import type { BeatWrite, DeviceQuery, DeviceStore, FleetSummary, SettleOutcome } from '../../core/ports';
 import { beatUpdate } from './beat-update';
@@ -431,6 +432,10 @@ export class DynamoDbDeviceStore implements DeviceStore {
     const names: Record<string, string> = { '#pk': PARTITION_KEY };
     const values: Item = { ':reserved': s(RESERVED_KEY_PREFIX) };
     const filters = ['NOT begins_with(#pk, :reserved)'];
+    if (!query.includeCanary) {
+      values[':canary'] = s(CANARY_DEVICE_ID);
+      filters.push('#pk <> :canary');
+    }
     if (query.status === 'paused') {
       names['#p'] = ATTR.paused;
       filters.push('attribute_exists(#p)');
