@@ -21,6 +21,11 @@ export function errorResponse(statusCode: number, code: string, message: string,
   return jsonResponse(statusCode, { error: { code, message } }, headers);
 }
 
+/** The answer to HEAD: the GET answer (status, headers) without its body. */
+export function headAware(verb: string, result: HttpResult): HttpResult {
+  return verb === 'HEAD' ? { ...result, body: '' } : result;
+}
+
 /** An answer with no body (204). */
 export function emptyResponse(statusCode: number): HttpResult {
   return { statusCode, headers: { 'cache-control': 'no-store' }, body: '' };

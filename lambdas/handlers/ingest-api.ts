@@ -13,7 +13,7 @@ import { LIMITS } from '../core/model';
 import type { Logger, SigningSecretSource } from '../core/ports';
 import { bearerToken, verifyDeviceToken, type SigningSecrets } from '../core/tokens';
 import { BEAT_BODY, isValidDeviceId, validateObject, type BeatBody } from '../core/validation';
-import { bodyBytes, errorResponse, header, internalError, jsonResponse, method, payloadTooLarge, readJsonBody, requestPath, type HttpEvent, type HttpHandler, type HttpResult } from './http';
+import { bodyBytes, errorResponse, header, headAware, internalError, jsonResponse, method, payloadTooLarge, readJsonBody, requestPath, type HttpEvent, type HttpHandler, type HttpResult } from './http';
 
 /** Optional local throttle: answers how many seconds to wait, or 0 to accept. */
 export type BeatThrottle = (deviceId: string) => number;
@@ -134,9 +134,10 @@ export function createIngestApi(deps: IngestApiDeps): HttpHandler {
   const route = async (event: HttpEvent): Promise<HttpResult> => {
     const path = requestPath(event);
     if (deps.health !== undefined && path === '/v1/health') {
-      if (method(event) !== 'GET') return errorResponse(405, 'method_not_allowed', 'This route accepts GET.', { allow: 'GET' });
+      const verb = method(event);
+      if (verb !== 'GET' && verb !== 'HEAD') return errorResponse(405, 'method_not_allowed', 'This route accepts GET, HEAD.', { allow: 'GET, HEAD' });
       try {
-        return jsonResponse(200, await deps.health());
+        return headAware(verb, jsonResponse(200, await deps.health()));
       } catch (error) {
         deps.logger.error('health not read', { error: String(error) });
         return internalError();

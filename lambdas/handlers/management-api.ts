@@ -13,6 +13,7 @@ import {
   emptyResponse,
   errorResponse,
   internalError,
+  headAware,
   jsonResponse,
   method,
   payloadTooLarge,
@@ -121,8 +122,8 @@ export function createManagementApi(deps: ManagementApiDeps): HttpHandler {
     const verb = method(event);
 
     if (path === '/v1/health') {
-      if (verb !== 'GET') return methodNotAllowed('GET');
-      return jsonResponse(200, await manager.health());
+      if (verb !== 'GET' && verb !== 'HEAD') return methodNotAllowed('GET, HEAD');
+      return headAware(verb, jsonResponse(200, await manager.health()));
     }
     const history = historyRoute(path);
     if (history !== null) return deps.authorize(event) ? answerHistory(event, history, manager) : unauthorized();

@@ -21,7 +21,7 @@ export type RouteHandler = 'ingest' | 'management';
 export type RouteAuth = 'none' | 'device' | 'admin';
 
 /** An HTTP method a route names (`ANY` is added per path, never listed). */
-export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+export type RouteMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
 /** One route of the API. */
 export interface RouteSpec {
@@ -40,6 +40,9 @@ const DEVICE_TOKEN_REASON =
 const BATCH_REASON =
   'Batch route: every entry carries its own HMAC-SHA256 device token, which the ingest function verifies in constant time before that entry is written; an entry without a valid token is answered unauthorized and writes nothing.';
 
+const HEALTH_REASON =
+  'Public by design (service contract): /v1/health returns only fleet counts and the last sweep time from one GetItem (405 for methods other than GET and HEAD), and the stage throttle rate-limits it.';
+
 /** Every route of the API. See the top of this file for how to add one. */
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/v1/heartbeats/{deviceId}', handler: 'ingest', auth: 'device', publicBecause: DEVICE_TOKEN_REASON },
@@ -54,14 +57,9 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/v1/maintenance', handler: 'management', auth: 'admin' },
   { method: 'GET', path: '/v1/maintenance', handler: 'management', auth: 'admin' },
   { method: 'DELETE', path: '/v1/maintenance/{windowId}', handler: 'management', auth: 'admin' },
-  {
-    method: 'GET',
-    path: '/v1/health',
-    handler: 'management',
-    auth: 'none',
-    publicBecause:
-      'Public by design (service contract): /v1/health returns only fleet counts and the last sweep time from one GetItem (405 for other methods), and the stage throttle rate-limits it.',
-  },
+  { method: 'GET', path: '/v1/health', handler: 'management', auth: 'none', publicBecause: HEALTH_REASON },
+  // HEAD too: outside uptime checkers often probe with HEAD (the same answer without its body).
+  { method: 'HEAD', path: '/v1/health', handler: 'management', auth: 'none', publicBecause: HEALTH_REASON },
 ];
 
 /** The routes of one path: its methods (each also answered by an `ANY` route), handler and auth. */

@@ -102,6 +102,15 @@ describe('Management: authorization', () => {
     expect((await api.send({ method: 'POST', path: '/v1/health' })).status).toBe(405);
   });
 
+  it('answers HEAD /v1/health (how uptime checkers often probe) with GET\'s status and headers and no body', async () => {
+    await api.sweep();
+    const answer = await api.send({ method: 'HEAD', path: '/v1/health' });
+    expect({ status: answer.status, type: answer.headers['content-type'], text: answer.text }).toEqual({ status: 200, type: JSON_UTF8, text: '' });
+    const other = await api.send({ method: 'DELETE', path: '/v1/health' });
+    expectError(other, 405, 'method_not_allowed');
+    expect(other.headers.allow).toBe('GET, HEAD');
+  });
+
   it('reads GET /v1/health from the summary with one read per request, never a scan', async () => {
     await api.sweep();
     for (let i = 0; i < 3; i++) {

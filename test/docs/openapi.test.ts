@@ -71,6 +71,7 @@ const GET = 'GET /v1/devices/{deviceId}';
 const PUT = 'PUT /v1/devices/{deviceId}';
 const DELETE = 'DELETE /v1/devices/{deviceId}';
 const HEALTH = 'GET /v1/health';
+const HEAD_HEALTH = 'HEAD /v1/health';
 const DEVICE_INCIDENTS = 'GET /v1/devices/{deviceId}/incidents';
 const INCIDENTS = 'GET /v1/incidents';
 
@@ -384,6 +385,8 @@ const CASES: readonly ApiCase[] = [
   // GET /v1/health
   { operation: HEALTH, title: 'after a sweep', expect: { status: 200 }, before: (api) => api.sweep(), request: () => ({ path: '/v1/health' }) },
   { operation: HEALTH, title: 'the database fails', on: 'broken', expect: { status: 500, code: 'internal_error' }, request: () => ({ path: '/v1/health' }) },
+  { operation: HEAD_HEALTH, title: 'after a sweep', expect: { status: 200 }, before: (api) => api.sweep(), request: () => ({ path: '/v1/health' }) },
+  { operation: HEAD_HEALTH, title: 'the database fails', on: 'broken', expect: { status: 500 }, request: () => ({ path: '/v1/health' }) },
 ];
 
 /** A concrete path for a templated one: each `{param}` becomes a valid id. */

@@ -65,7 +65,7 @@ describe('cdk-nag AwsSolutions checks', { timeout: 180_000 }, () => {
     expect(rules).toContain('AwsSolutions-SNS3');
   });
 
-  it('acknowledges only APIG4 on the six public routes, SMG4 on the two secrets, SQS3 on the dead-letter queue and the stream-list wildcard, each with a reason', () => {
+  it('acknowledges only APIG4 on the seven public routes, SMG4 on the two secrets, SQS3 on the dead-letter queue and the stream-list wildcard, each with a reason', () => {
     // writeSuppressionsToCloudFormation copies each acknowledgement into the resource's Metadata.
     const app = testApp(ALL_CHANNELS);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
@@ -87,6 +87,7 @@ describe('cdk-nag AwsSolutions checks', { timeout: 180_000 }, () => {
       'AwsSolutions-APIG4 ANY /v1/heartbeats',
       'AwsSolutions-APIG4 ANY /v1/heartbeats/{deviceId}',
       'AwsSolutions-APIG4 GET /v1/health',
+      'AwsSolutions-APIG4 HEAD /v1/health',
       'AwsSolutions-APIG4 POST /v1/heartbeats',
       'AwsSolutions-APIG4 POST /v1/heartbeats/{deviceId}',
       'AwsSolutions-IAM5[Resource::<MonitorDevices3DA0B15A.Arn>/stream/*] AWS::IAM::Policy',

@@ -126,13 +126,14 @@ describe('HTTP API routes', () => {
       'DELETE /v1/maintenance/{windowId}': 'AWS_IAM',
       'ANY /v1/maintenance/{windowId}': 'AWS_IAM',
       'GET /v1/health': 'NONE',
+      'HEAD /v1/health': 'NONE',
       'ANY /v1/health': 'NONE',
       'GET /v1/devices/{deviceId}/incidents': 'AWS_IAM',
       'ANY /v1/devices/{deviceId}/incidents': 'AWS_IAM',
       'GET /v1/incidents': 'AWS_IAM',
       'ANY /v1/incidents': 'AWS_IAM',
     });
-    expect(routes).toHaveLength(21);
+    expect(routes).toHaveLength(22);
   });
 
   it('sends device routes to ingest and every other route to management, as payload 2.0 Lambda proxies', () => {

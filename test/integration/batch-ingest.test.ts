@@ -130,7 +130,7 @@ describe('batch ingest handler', () => {
 });
 
 describe('ingest handler as the only public door (function URL)', () => {
-  it('answers GET /v1/health from the summary, and 405 for another method', async () => {
+  it('answers GET /v1/health from the summary, HEAD with the same status and no body, and 405 naming both for another method', async () => {
     // Prepare
     const handler = createIngestApi({
       recorder: new HeartbeatRecorder({ store: { recordBeat: async () => null } as never, clock: new FakeClock(), settings: DEFAULT_SETTINGS, logger: silentLogger }),
@@ -139,12 +139,14 @@ describe('ingest handler as the only public door (function URL)', () => {
       health: async () => ({ ok: true, lastSweepAt: null }),
     });
     // Act
-    const [get, post] = await Promise.all([
+    const [get, head, post] = await Promise.all([
       handler({ ...httpEvent({ method: 'GET', path: '/v1/health' }), routeKey: '$default' }),
+      handler({ ...httpEvent({ method: 'HEAD', path: '/v1/health' }), routeKey: '$default' }),
       handler({ ...httpEvent({ method: 'POST', path: '/v1/health' }), routeKey: '$default' }),
     ]);
     // Assess
     expect([get.statusCode, parse(get.body)]).toEqual([200, { ok: true, lastSweepAt: null }]);
-    expect([post.statusCode, parse(post.body).error.code]).toEqual([405, 'method_not_allowed']);
+    expect([head.statusCode, head.body, head.headers?.['content-type']]).toEqual([200, '', 'application/json; charset=utf-8']);
+    expect([post.statusCode, parse(post.body).error.code, post.headers?.allow]).toEqual([405, 'method_not_allowed', 'GET, HEAD']);
   });
 });

@@ -20,7 +20,7 @@ describe('routesByPath', () => {
       ['/v1/incidents', ['GET']],
       ['/v1/maintenance', ['POST', 'GET']],
       ['/v1/maintenance/{windowId}', ['DELETE']],
-      ['/v1/health', ['GET']],
+      ['/v1/health', ['GET', 'HEAD']],
     ]);
   });
 
