@@ -14,7 +14,7 @@ import { TaskPool } from '../../lambdas/core/concurrency';
 import type { BenchContext } from '../support/context';
 import { deviceId, seedFleet } from '../support/fleet';
 import type { FleetTables } from '../support/fleet-tables';
-import { formatMs, progress } from '../support/progress';
+import { formatMs, progress, withTicks } from '../support/progress';
 import { runSweep, SWEEPER_CONFIGS } from '../support/sweeping';
 import { median, round } from '../support/stats';
 
@@ -85,12 +85,12 @@ export async function measureAlerts(ctx: BenchContext, fleets: FleetTables): Pro
     return ms;
   };
 
-  log(`warm-up: ${late} late devices alerted in ${formatMs(await sweepOnce('local'))}`);
+  log(`warm-up: ${late} late devices alerted in ${formatMs(await withTicks(log, 'warm-up sweep', () => sweepOnce('local')))}`);
   const samples: Record<ConfigName, { sweep: number[]; floor: number[] }> = { local: { sweep: [], floor: [] }, lambda: { sweep: [], floor: [] } };
   for (let r = 0; r < repetitions; r++) {
     for (const config of (r % 2 === 0 ? ['local', 'lambda'] : ['lambda', 'local']) as ConfigName[]) {
-      const ms = await sweepOnce(config);
-      const floor = await floorWrites(ctx.client, tableName, late, SWEEPER_CONFIGS[config].writeConcurrency);
+      const ms = await withTicks(log, `rep ${r + 1}/${repetitions} ${config} sweep`, () => sweepOnce(config));
+      const floor = await withTicks(log, `rep ${r + 1}/${repetitions} ${config} floor`, () => floorWrites(ctx.client, tableName, late, SWEEPER_CONFIGS[config].writeConcurrency));
       samples[config].sweep.push(ms);
       samples[config].floor.push(floor);
       log(`rep ${r + 1}/${repetitions} ${config} (K=${SWEEPER_CONFIGS[config].segments}, ${SWEEPER_CONFIGS[config].writeConcurrency} writes in flight): ${late} alerts in ${formatMs(ms)} -> ${Math.round(late / (ms / 1000))}/s; floor (2 conditional writes each) ${Math.round(floor)}/s`);

@@ -10,7 +10,7 @@ import { DynamoDbDeviceStore } from '../../lambdas/adapters/dynamodb/device-stor
 import { systemClock } from '../../lambdas/adapters/system-clock';
 import { HeartbeatRecorder, planBeat } from '../../lambdas/core/heartbeat';
 import { DEFAULT_SETTINGS } from '../../lambdas/core/model';
-import { captureStoreRequest } from '../support/store-request';
+import { captureStoreRequest, updateShape, type UpdateShape } from '../support/store-request';
 import { silentLogger, type SigningSecretSource } from '../../lambdas/core/ports';
 import { deviceToken, type SigningSecrets } from '../../lambdas/core/tokens';
 import { createIngestApi } from '../../lambdas/handlers/ingest-api';
@@ -38,6 +38,8 @@ export interface IngestResult {
   readonly breakdown: Readonly<Record<BreakdownStep, number>>;
   /** Of each step, the median time between the SDK handing the signed request to HTTP and the response coming back (DynamoDB Local's share). */
   readonly breakdownWire: Readonly<Record<BreakdownStep, number>>;
+  /** The size of the store's beat request (a plain beat), as replayed in the breakdown. */
+  readonly storeRequestShape: UpdateShape;
 }
 
 type BreakdownStep = 'bareUpdate' | 'storeRequestRaw' | 'storeRecordBeat' | 'handler' | 'handlerWithBody';
@@ -144,7 +146,7 @@ export async function measureIngest(ctx: BenchContext): Promise<IngestResult> {
   const ratio = handlerMedianMs / bareMedianMs;
   log(`${handlerMs.length} pairs: handler ${formatMs(handlerMedianMs)} (p99 ${formatMs(p99(handlerMs))}) vs bare UpdateItem ${formatMs(bareMedianMs)} -> ratio ${ratio.toFixed(3)}`);
 
-  const { breakdown, breakdownWire } = await measureBreakdown(ctx, tableName, devices, events, metaEvents, secrets);
+  const { breakdown, breakdownWire, storeRequestShape } = await measureBreakdown(ctx, tableName, devices, events, metaEvents, secrets);
   log(`breakdown (medians, total / on the wire): ${Object.keys(breakdown).map((k) => `${k} ${formatMs(breakdown[k as BreakdownStep])} / ${formatMs(breakdownWire[k as BreakdownStep])}`).join(', ')}`);
   await ctx.dropTable(tableName);
 
@@ -161,6 +163,7 @@ export async function measureIngest(ctx: BenchContext): Promise<IngestResult> {
     pairs: handlerMs.length,
     breakdown,
     breakdownWire,
+    storeRequestShape,
   };
 }
 
@@ -178,7 +181,7 @@ async function measureBreakdown(
   events: readonly HttpEvent[],
   metaEvents: readonly HttpEvent[],
   secrets: SigningSecrets,
-): Promise<{ breakdown: Record<BreakdownStep, number>; breakdownWire: Record<BreakdownStep, number> }> {
+): Promise<{ breakdown: Record<BreakdownStep, number>; breakdownWire: Record<BreakdownStep, number>; storeRequestShape: UpdateShape }> {
   // A client of its own that times each request from the moment it is signed until the answer is back.
   const client = ctx.dynamo.client();
   let wireMs = 0;
@@ -226,5 +229,5 @@ async function measureBreakdown(
   client.destroy();
   const medians = (samples: Record<BreakdownStep, number[]>) =>
     Object.fromEntries(names.map((name) => [name, round(median(samples[name]), 4)])) as Record<BreakdownStep, number>;
-  return { breakdown: medians(total), breakdownWire: medians(wire) };
+  return { breakdown: medians(total), breakdownWire: medians(wire), storeRequestShape: updateShape(storeRequest(devices[0] as string)) };
 }

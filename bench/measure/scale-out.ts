@@ -49,7 +49,7 @@ export async function measureScaleOut(ctx: BenchContext, fleets: FleetTables): P
   const rows: ScaleOutRow[] = [];
   let pageProfile: PageProfile | null = null;
   const repetitions = ctx.options.quick ? 3 : 5;
-  /** Per (N, K): stop repeating after this long (at least one sweep and one scan always run). */
+  /** Per (N, K): repeat while another run fits in this long (at least one sweep and one scan always run). */
   const budgetMs = ctx.options.quick ? 15_000 : 45_000;
   const sizes = scaleOutSizes(ctx.options.quick);
   for (const devices of sizes) {
@@ -61,7 +61,10 @@ export async function measureScaleOut(ctx: BenchContext, fleets: FleetTables): P
       const sweepMs: number[] = [];
       const scanMs: number[] = [];
       const stopAt = performance.now() + budgetMs;
-      for (let r = 0; r < repetitions && (r === 0 || performance.now() < stopAt); r++) {
+      // Another run starts only if one more as long as the last still ends within the budget.
+      let lastRunMs = 0;
+      for (let r = 0; r < repetitions && (r === 0 || performance.now() + lastRunMs <= stopAt); r++) {
+        const runStart = performance.now();
         const step = `N=${devices} K=${segments} run ${r + 1}`;
         const sweep = async () => {
           const { ms, report } = await withTicks(log, `${step} sweep`, () =>
@@ -86,6 +89,7 @@ export async function measureScaleOut(ctx: BenchContext, fleets: FleetTables): P
           await scan();
           await sweep();
         }
+        lastRunMs = performance.now() - runStart;
       }
       const sweep = median(sweepMs);
       const scan = median(scanMs);

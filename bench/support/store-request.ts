@@ -26,3 +26,37 @@ export async function captureStoreRequest(client: DynamoDBClient, tableName: str
     return { ...template, Key: { pk: { S: id } }, ExpressionAttributeValues: values };
   };
 }
+
+/** How big a request's update is: what DynamoDB Local parses and evaluates on every beat. */
+export interface UpdateShape {
+  /** SET, REMOVE and ADD actions. */
+  readonly actions: number;
+  /** `if_not_exists` calls, in the update and the condition. */
+  readonly ifNotExists: number;
+  readonly names: number;
+  readonly values: number;
+}
+
+/** Counts the actions of an update expression (commas inside function calls do not split actions). */
+export function updateShape(input: Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): UpdateShape {
+  const expression = input.UpdateExpression ?? '';
+  let actions = 0;
+  for (const clause of expression.split(/\b(?=SET |REMOVE |ADD |DELETE )/)) {
+    const body = clause.replace(/^(SET|REMOVE|ADD|DELETE) /, '').trim();
+    if (body === '') continue;
+    let depth = 0;
+    actions++;
+    for (const char of body) {
+      if (char === '(') depth++;
+      else if (char === ')') depth--;
+      else if (char === ',' && depth === 0) actions++;
+    }
+  }
+  const calls = `${expression} ${input.ConditionExpression ?? ''}`.match(/if_not_exists\(/g) ?? [];
+  return {
+    actions,
+    ifNotExists: calls.length,
+    names: Object.keys(input.ExpressionAttributeNames ?? {}).length,
+    values: Object.keys(input.ExpressionAttributeValues ?? {}).length,
+  };
+}

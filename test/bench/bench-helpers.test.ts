@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { itemSize, numberSize, valueSize } from '../../bench/support/item-size';
 import { withTicks } from '../../bench/support/progress';
+import { updateShape } from '../../bench/support/store-request';
 import { median, p99, quantile, round } from '../../bench/support/stats';
 import { budgetUsed, meets, TARGETS } from '../../bench/support/targets';
 import { projectSweep, SWEEP_BUDGET_SECONDS, TABLE_READ_UNITS_PER_SECOND } from '../../bench/projections';
@@ -71,6 +72,23 @@ describe('withTicks', () => {
     await expect(failing).rejects.toThrow('engine gone');
     await vi.advanceTimersByTimeAsync(5000);
     expect(lines).toEqual([]);
+  });
+});
+
+describe('updateShape', () => {
+  it('counts actions across SET, REMOVE and ADD, not the commas inside function calls', () => {
+    // Prepare
+    const input = {
+      UpdateExpression: 'SET #a = :v0, #b = if_not_exists(#c, if_not_exists(#b, :v1)), #d = if_not_exists(#d, :v2) + :v0 REMOVE #e, #f ADD #g :v3',
+      ConditionExpression: 'attribute_not_exists(#a) OR #a <= :v0',
+      ExpressionAttributeNames: { '#a': 'a', '#b': 'b', '#c': 'c', '#d': 'd', '#e': 'e', '#f': 'f', '#g': 'g' },
+      ExpressionAttributeValues: { ':v0': { N: '1' }, ':v1': { N: '2' }, ':v2': { N: '3' }, ':v3': { N: '4' } },
+    };
+    // Act
+    const shape = updateShape(input);
+    // Assess
+    expect(shape).toEqual({ actions: 6, ifNotExists: 3, names: 7, values: 4 });
+    expect(updateShape({ UpdateExpression: 'SET #ls = :now' }).actions).toBe(1);
   });
 });
 
