@@ -6,7 +6,8 @@ export default defineConfig({
     // One DynamoDB Local (in memory) for the whole run; each test file makes its own tables.
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
-    hookTimeout: 90_000,
+    // Hooks start local mode (node, Java) or Chromium: seconds when idle, minutes on a loaded machine.
+    hookTimeout: 180_000,
     // Two cores here: more workers only fight DynamoDB Local and the local servers for CPU.
     maxWorkers: 2,
     // The JSON report is what .ci/run reads for its closing "N passed, N failed" line.

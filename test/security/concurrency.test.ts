@@ -20,7 +20,7 @@ let client: JsonClient | undefined;
 beforeAll(async () => {
   server = await startSecurityServer({ prefix: 'hb-sec-conc' });
   client = new JsonClient(server.port, CONCURRENCY);
-}, 90_000);
+}); // hookTimeout (vitest.config.ts): local mode starts Java
 
 afterAll(async () => {
   client?.close();

@@ -28,7 +28,7 @@ let server: SecurityServer | undefined;
 beforeAll(async () => {
   dataDir = tempDir('hb-sec-crash');
   server = await startSecurityServer({ prefix: 'hb-sec-crash', dataDir });
-}, 90_000);
+}); // hookTimeout (vitest.config.ts): local mode starts Java
 
 afterAll(async () => {
   const leftovers = await stopSecurityServer(server);

@@ -39,7 +39,7 @@ function live(): SecurityServer {
 beforeAll(async () => {
   server = await startSecurityServer({ prefix: 'hb-sec-fuzz' });
   admin = new JsonClient(server.port, 4);
-}, 90_000);
+}); // hookTimeout (vitest.config.ts): local mode starts Java
 
 afterAll(async () => {
   admin?.close();

@@ -19,7 +19,7 @@ beforeAll(async () => {
   root = tempDir('hb-sec-safety');
   server = await startSecurityServer({ prefix: 'hb-sec-safety', dataDir: join(root, 'data') });
   client = new JsonClient(server.port, 4);
-}, 90_000);
+}); // hookTimeout (vitest.config.ts): local mode starts Java
 
 afterAll(async () => {
   client?.close();

@@ -26,7 +26,7 @@ beforeAll(async () => {
     secret: CURRENT,
   });
   client = new JsonClient(server.port, 4);
-}, 90_000);
+}); // hookTimeout (vitest.config.ts): local mode starts Java
 
 afterAll(async () => {
   client?.close();

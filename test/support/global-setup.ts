@@ -9,8 +9,7 @@ let dynamo: DynamoDbLocal | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  // Java starts in seconds on an idle machine, but far slower on a loaded one: wait long rather than fail the whole run.
-  dynamo = await startDynamoDbLocal({ startTimeoutMs: 120_000 });
+  dynamo = await startDynamoDbLocal();
   project.provide('dynamoDbEndpoint', dynamo.endpoint);
 }
 

@@ -127,7 +127,8 @@ export async function startLocalMode(options: StartOptions): Promise<LocalModePr
       if (!stdout.includes('Stop with Ctrl-C.')) return undefined;
       return /Ready in [\d.]+ s: (http:\/\/127\.0\.0\.1:(\d+))/.exec(stdout) ?? undefined;
     },
-    60_000,
+    // Local mode itself waits up to 120 s for DynamoDB Local on a loaded machine.
+    150_000,
     50,
   );
   const printedToken = /admin token\s+(\S+)/.exec(stdout)?.[1];
