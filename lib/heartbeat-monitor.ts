@@ -82,6 +82,8 @@ export interface HeartbeatMonitorProps extends HeartbeatMonitorSettingProps {
   readonly defaultRecoverAfterSeconds?: SettingProp<'defaultRecoverAfterSeconds'>;
   /** Suspicion level (phi) at which a device with detection adaptive is declared down (settings catalog: `adaptivePhi`). */
   readonly adaptivePhi?: SettingProp<'adaptivePhi'>;
+  /** Silence an adaptive device may add to its usual gap before its suspicion level counts, e.g. client retries (settings catalog: `adaptivePauseSeconds`, context `adaptivePause`). */
+  readonly adaptivePauseSeconds?: SettingProp<'adaptivePauseSeconds'>;
   /** Seconds between sweeps, 10 to 60 (settings catalog: `sweepEverySeconds`, context `sweepEvery`). */
   readonly sweepEverySeconds?: SettingProp<'sweepEverySeconds'>;
   /** The contract's name of `sweepEverySeconds` (its `-c` key): either name may be given, not both with different values. */

@@ -25,7 +25,7 @@ export function modes(): Mode[] {
     },
     {
       name: 'adaptive',
-      description: `the defaults, and detection "adaptive" per device with the default adaptivePhi ${DEFAULT_SETTINGS.adaptivePhi}: down once the silence reaches that suspicion level under the last ${GAP_REGISTER_SIZE} gaps (normal model), never later than the fixed deadline`,
+      description: `the defaults, and detection "adaptive" per device (adaptivePhi ${DEFAULT_SETTINGS.adaptivePhi}, adaptivePauseSeconds ${DEFAULT_SETTINGS.adaptivePauseSeconds}): down once the silence, less the pause, reaches that suspicion level under the last ${GAP_REGISTER_SIZE} gaps (normal model); while a late or lost beat is among them, at the fixed deadline; never later than the fixed deadline`,
       settings: DEFAULT_SETTINGS,
       beatFields: {},
       configure: (record) => ({ ...record, detection: 'adaptive' }),

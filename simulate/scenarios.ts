@@ -2,6 +2,7 @@
  * Synthetic fleets: for each device, when its beats reach the service and when it was really down
  * (the ground truth the measures compare the alerts with). Times are virtual epoch milliseconds.
  */
+import { CLIENT_RETRY_POLICY, sendWithRetries, type RetryPolicy } from './network';
 import { deviceSeed, seededRandom, type Random } from './random';
 
 /** A stretch of time, [start, end) in epoch ms. */
@@ -49,9 +50,18 @@ const DELAY_SHAPE = 0.8;
 /** A device's timer fires up to this late (busy firmware, a slow clock tick). */
 const TIMER_SLACK_MS = 300;
 
+/** A lossy link: each attempt is lost with probability `loss`; the client tries again as `policy` says. */
+export interface LossyLink {
+  readonly loss: number;
+  readonly policy: RetryPolicy;
+}
+
+/** One attempt per beat (a plain `curl` with no retry): a lost attempt is a lost beat. */
+const NO_RETRY: RetryPolicy = { ...CLIENT_RETRY_POLICY, retries: 0 };
+
 interface Shape {
-  /** Probability that one beat is lost on the way. */
-  readonly loss?: number;
+  /** Lost attempts, and what the client does about them; none: every attempt gets through. */
+  readonly link?: LossyLink;
   /** Stretches with no beats sent (the device is down or cut off), and whether they are real outages. */
   readonly silences?: (rng: Random, start: number, end: number) => readonly Interval[];
   /** A sleepy device: awake this long (beats every interval), then one beat with `next` and asleep. */
@@ -100,12 +110,16 @@ function planDevice(seed: number, index: number, start: number, days: number, in
       gapMs = shape.sleepy.sleepMs;
       awakeUntil = send + gapMs + shape.sleepy.awakeMs;
     }
-    if (!(shape.loss && rng.chance(shape.loss))) {
-      arrivals.push(send + rng.between(0, TIMER_SLACK_MS) + rng.logNormal(DELAY_MEDIAN_MS, DELAY_SHAPE));
+    const fired = send + rng.between(0, TIMER_SLACK_MS);
+    const beat = shape.link ? sendWithRetries(rng, shape.link.policy, shape.link.loss, fired) : { deliveredAt: fired, doneAt: fired };
+    if (beat.deliveredAt !== null) {
+      arrivals.push(beat.deliveredAt + rng.logNormal(DELAY_MEDIAN_MS, DELAY_SHAPE));
       next.push(nextSeconds);
       fail.push(shape.flakyFail && rng.chance(shape.flakyFail) ? 1 : 0);
     }
+    // Fixed rate (the Python, Node and C clients): a beat that outlasted its slot skips the slots already past.
     send += gapMs;
+    while (send < beat.doneAt) send += gapMs;
   }
   // Beats a minute apart with sub-second delays arrive in order; sort only the rare device where they did not.
   let inOrder = true;
@@ -159,18 +173,41 @@ function rebootLoops(reboots: number, downMs: number, upMs: number) {
 }
 
 /**
- * Devices per scenario at scale 1: 8 scenarios x 5 days x 3 modes x 840 devices = 100,800 device-days,
+ * Devices per scenario at scale 1: 10 scenarios x 5 days x 3 modes x 672 devices = 100,800 device-days,
  * the size the simulator must run in under a minute on 2 cores.
  */
-const BASE_DEVICES = 840;
+const BASE_DEVICES = 672;
+
+const retrySummary = (() => {
+  const p = CLIENT_RETRY_POLICY;
+  return `timeout ${p.timeoutMs / 1000} s, ${p.retries} retries, backoff ${p.backoffMs / 1000} s doubling, full jitter`;
+})();
 
 /** The scenarios of `npm run simulate`, each `scale` times its base size (device-days). */
 export function scenarios(scale = 1): Scenario[] {
   const devices = (n: number) => Math.max(1, Math.round(n * scale));
   return [
     scenario({ name: 'steady', description: 'beats every 60 s, network delay (median 80 ms, long tail), timer slack up to 0.3 s', devices: devices(BASE_DEVICES), days: 5, seed: 1, shape: {} }),
-    scenario({ name: 'loss-1%', description: 'steady, 1 % of beats lost', devices: devices(BASE_DEVICES), days: 5, seed: 2, shape: { loss: 0.01 } }),
-    scenario({ name: 'loss-10%', description: 'steady, 10 % of beats lost', devices: devices(BASE_DEVICES), days: 5, seed: 3, shape: { loss: 0.1 } }),
+    scenario({
+      name: 'loss-1%-raw',
+      description: 'steady, 1 % of attempts lost, one attempt per beat (a plain curl with no retry): 1 % of beats lost',
+      devices: devices(BASE_DEVICES), days: 5, seed: 2, shape: { link: { loss: 0.01, policy: NO_RETRY } },
+    }),
+    scenario({
+      name: 'loss-1%-retry',
+      description: `steady, 1 % of attempts lost, the shipped clients' retries (${retrySummary}): a lost attempt makes the beat late`,
+      devices: devices(BASE_DEVICES), days: 5, seed: 9, shape: { link: { loss: 0.01, policy: CLIENT_RETRY_POLICY } },
+    }),
+    scenario({
+      name: 'loss-10%-raw',
+      description: 'steady, 10 % of attempts lost, one attempt per beat: 10 % of beats lost',
+      devices: devices(BASE_DEVICES), days: 5, seed: 3, shape: { link: { loss: 0.1, policy: NO_RETRY } },
+    }),
+    scenario({
+      name: 'loss-10%-retry',
+      description: "steady, 10 % of attempts lost, the shipped clients' retries",
+      devices: devices(BASE_DEVICES), days: 5, seed: 10, shape: { link: { loss: 0.1, policy: CLIENT_RETRY_POLICY } },
+    }),
     scenario({
       name: 'flaky-fail',
       description: 'steady, and 0.5 % of beats say fail (a flaky self-check; the device is fine)',

@@ -22,10 +22,23 @@
  * A beat with `next` (one longer wait) moves the deadline past interval + grace: then the deadline
  * alone decides, since the register has never seen such a wait.
  *
- * What it does not tolerate: a lost beat. A periodic device that loses one beat is silent for two
- * intervals, which the normal model calls improbable; the fixed grace (equal to the interval by
- * default) tolerates one. Adaptive detection is for devices on reliable links that must be caught
- * fast; the simulator measures the trade (README, "Detection quality").
+ * What a real client does to the gaps. The shipped clients (clients/) retry a lost attempt after
+ * its timeout (10 s) and a backoff wait: a beat whose first attempt is lost arrives about 10 s late,
+ * and is lost only when every attempt is. So:
+ * - an acceptable pause (as Akka's phi accrual detector has: `acceptable-heartbeat-pause`) is added
+ *   to the silence the normal model allows: the deployment's `adaptivePauseSeconds`, by default the
+ *   time the clients' retries take to get a beat through three lost attempts (3 x 10 s + 1 + 2 + 4 s
+ *   of backoff). Phi 8 accepts a 10^-8 chance of a false suspicion per beat; a link that loses 1 %
+ *   of attempts loses four in a row with that chance, so the pause covers three;
+ * - the statistics are not poisoned by a late or lost beat: the cadence is the register's median,
+ *   and a gap far from it (IRREGULAR_MIN_MS, or IRREGULAR_FRACTION of the cadence; a late beat
+ *   makes one long gap and one short one, a lost beat a gap of two or more cadences) is not taken
+ *   for a slower or more jittery rhythm. It is evidence that the device's link loses attempts or
+ *   beats more often than the pause assumes: while such a gap is in the register, the fixed
+ *   deadline (whose grace tolerates a whole lost beat) alone decides.
+ * A link that loses a beat outright with no retry (a plain `curl` from cron) is silent for two
+ * intervals, which only the fixed grace tolerates; such devices are better left on fixed detection.
+ * The simulator measures the trade (README, "Detection quality").
  */
 
 /** Gaps the beat keeps (g0 newest). Each costs about 6 bytes of item (a 2-byte name, a 5-digit number). */
@@ -38,6 +51,10 @@ export const MIN_GAPS = 3;
 export const MIN_STD_FRACTION = 0.02;
 /** Floor of the standard deviation in milliseconds (network delay varies by this much even on good links). */
 export const MIN_STD_MS = 500;
+/** A gap further than this from the cadence is not the device's rhythm (a retried attempt makes a beat about 10 s late)... */
+export const IRREGULAR_MIN_MS = 5_000;
+/** ...or further than this share of the cadence, for slow devices. */
+export const IRREGULAR_FRACTION = 0.1;
 
 /** How a device is judged silent: by its fixed deadline, or also by the suspicion level of its silence. */
 export type Detection = 'fixed' | 'adaptive';
@@ -51,13 +68,37 @@ export function shiftGaps(gaps: readonly number[], lastSeen: number | null, now:
   return next;
 }
 
-/** Mean and standard deviation of a register's real gaps (positive ones), floored; null with fewer than MIN_GAPS. */
-export function gapStatistics(gaps: readonly number[]): { readonly meanMs: number; readonly stdMs: number } | null {
+/** What the register says of a device's rhythm. */
+export interface GapStatistics {
+  /** Mean and standard deviation (floored) of the regular gaps: those near the cadence. */
+  readonly meanMs: number;
+  readonly stdMs: number;
+  /** Real gaps far from the cadence: a beat came late (a retried attempt) or was lost. */
+  readonly irregular: number;
+}
+
+/** The median of a few numbers (the register's cadence: one late or lost beat does not move it). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Statistics of a register's real gaps (positive ones): the cadence is their median; gaps near it
+ * give the mean and standard deviation (floored), the others are counted as irregular. Null with
+ * fewer than MIN_GAPS real gaps, or fewer than two near the cadence.
+ */
+export function gapStatistics(gaps: readonly number[]): GapStatistics | null {
   const real = gaps.filter((g) => g > 0);
   if (real.length < MIN_GAPS) return null;
-  const meanMs = real.reduce((a, b) => a + b, 0) / real.length;
-  const variance = real.reduce((sum, g) => sum + (g - meanMs) ** 2, 0) / (real.length - 1);
-  return { meanMs, stdMs: Math.max(Math.sqrt(variance), MIN_STD_FRACTION * meanMs, MIN_STD_MS) };
+  const cadence = median(real);
+  const tolerance = Math.max(IRREGULAR_MIN_MS, IRREGULAR_FRACTION * cadence);
+  const regular = real.filter((g) => Math.abs(g - cadence) <= tolerance);
+  if (regular.length < 2) return null;
+  const meanMs = regular.reduce((a, b) => a + b, 0) / regular.length;
+  const variance = regular.reduce((sum, g) => sum + (g - meanMs) ** 2, 0) / (regular.length - 1);
+  return { meanMs, stdMs: Math.max(Math.sqrt(variance), MIN_STD_FRACTION * meanMs, MIN_STD_MS), irregular: real.length - regular.length };
 }
 
 /**
@@ -107,15 +148,25 @@ export interface SilenceView {
   readonly spanSeconds: number;
 }
 
+/** How the sweep judges an adaptive device's silence (deployment settings). */
+export interface SuspicionRule {
+  /** The suspicion level (phi) at which the silence is improbable. */
+  readonly phi: number;
+  /** Silence tolerated on top of the cadence before phi is counted (the clients' retries), ms. */
+  readonly pauseMs: number;
+}
+
 /**
- * When the device is overdue: its fixed deadline, or for an adaptive device the moment its silence
- * reaches the suspicion threshold, whichever is first. The sweep lapses a device once this is past.
+ * When the device is overdue: its fixed deadline, or for an adaptive device whose register shows a
+ * regular rhythm the moment its silence, less the acceptable pause, reaches the suspicion threshold;
+ * whichever is first. The sweep lapses a device once this is past.
  */
-export function overdueAt(device: SilenceView, phiThreshold: number): number | null {
+export function overdueAt(device: SilenceView, rule: SuspicionRule): number | null {
   if (device.deadline === null || device.lastSeen === null || device.detection !== 'adaptive') return device.deadline;
   // The device announced a longer wait (`next`): its register knows nothing of that, so the deadline it gave decides.
   if (device.deadline - device.lastSeen > device.spanSeconds * 1000) return device.deadline;
   const stats = gapStatistics(device.gaps);
-  if (stats === null) return device.deadline;
-  return Math.min(device.deadline, Math.ceil(device.lastSeen + suspicionDelayMs(stats, phiThreshold)));
+  // Too few gaps, or a late or lost beat among them: its link loses more than the pause allows for.
+  if (stats === null || stats.irregular > 0) return device.deadline;
+  return Math.min(device.deadline, Math.ceil(device.lastSeen + suspicionDelayMs(stats, rule.phi) + rule.pauseMs));
 }

@@ -42,7 +42,7 @@ import type { AlertPublisher, Clock, DeviceStore, Logger, MaintenanceWindowSourc
 export type OutboxTask = 'lapse' | 'open' | 'relapse' | 'announce' | 'none';
 
 /** The deployment's alert rules the outbox applies; absent ones are off (0). */
-export type AlertRuleSettings = Partial<Pick<MonitorSettings, 'repeatEverySeconds' | 'defaultRecoverAfterSeconds' | 'adaptivePhi'>>;
+export type AlertRuleSettings = Partial<Pick<MonitorSettings, 'repeatEverySeconds' | 'defaultRecoverAfterSeconds' | 'adaptivePhi' | 'adaptivePauseSeconds'>>;
 
 /**
  * The number of the reminder an announced outage owes at `now`, or null: reminder n falls due
@@ -74,7 +74,8 @@ export function sweepDeadline(device: DeviceRecord, now: number, rules: AlertRul
   const deadline = calendar.effectiveDeadline(device, now);
   if (device.detection !== 'adaptive' || deadline !== device.deadline) return deadline; // a window decides its own end
   const spanSeconds = device.intervalSeconds + graceSeconds(device);
-  return overdueAt({ lastSeen: device.lastSeen, deadline, detection: device.detection, gaps: device.gaps, spanSeconds }, rules.adaptivePhi ?? SETTINGS.adaptivePhi.default);
+  const rule = { phi: rules.adaptivePhi ?? SETTINGS.adaptivePhi.default, pauseMs: (rules.adaptivePauseSeconds ?? SETTINGS.adaptivePauseSeconds.default) * 1000 };
+  return overdueAt({ lastSeen: device.lastSeen, deadline, detection: device.detection, gaps: device.gaps, spanSeconds }, rule);
 }
 
 /**

@@ -254,6 +254,15 @@ export const SETTINGS = {
     lambda: { env: 'ADAPTIVE_PHI', setOn: ['sweeper', 'instantAlerts'] },
     local: { flag: '--adaptive-phi', env: 'HEARTBEAT_ADAPTIVE_PHI' },
   },
+  adaptivePauseSeconds: {
+    // The shipped clients' retries (clients/retry-policy.json: 10 s timeout, backoff 1 s doubling) get a beat through
+    // three lost attempts within 3 x 10 + 1 + 2 + 4 = 37 s; phi 8 at 1 % lost attempts needs three covered (adaptive-detection.ts).
+    kind: 'integer', min: 0, max: 86_400, default: 37, unit: 'seconds',
+    doc: 'silence a device with detection adaptive may add to its usual gap before its suspicion level counts (a late beat: the clients\' retries after lost attempts); never later than its fixed deadline',
+    core: true, prop: true, context: 'adaptivePause',
+    lambda: { env: 'ADAPTIVE_PAUSE_SECONDS', setOn: ['sweeper', 'instantAlerts'] },
+    local: { flag: '--adaptive-pause', env: 'HEARTBEAT_ADAPTIVE_PAUSE' },
+  },
 
 
   // --- AWS only -------------------------------------------------------------------------------

@@ -241,6 +241,7 @@ describe('Lambda functions', () => {
           DEFAULT_FAIL_THRESHOLD: '1',
           DEFAULT_RECOVER_AFTER_SECONDS: '0',
           ADAPTIVE_PHI: '8',
+          ADAPTIVE_PAUSE_SECONDS: '37',
         }),
       },
       ReservedConcurrentExecutions: 2,

@@ -1,13 +1,13 @@
 /**
  * Adaptive detection end to end through the real store (DynamoDB Local) and the sweep, on a fake
  * clock: PUT makes a device adaptive, its beats fill the gap register, and a sweep turns it down
- * as soon as its silence is improbable, long before its fixed deadline; the same device left fixed
+ * as soon as its silence, past the acceptable pause for a retried beat, is improbable: before its fixed deadline; the same device left fixed
  * waits for the deadline. A beat that lands after the sweep read the device wins the race.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeartbeatRecorder } from '../../lambdas/core/heartbeat';
 import { FleetManager } from '../../lambdas/core/management';
-import { DEFAULT_SETTINGS } from '../../lambdas/core/model';
+import { DEFAULT_SETTINGS, type MonitorSettings } from '../../lambdas/core/model';
 import { silentLogger } from '../../lambdas/core/ports';
 import { Sweeper } from '../../lambdas/core/sweep';
 import { createTestTable, type TestTable } from '../support/dynamodb';
@@ -17,9 +17,9 @@ import { NO_MAINTENANCE_WINDOWS } from '../../lambdas/core/maintenance';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
-function setup(table: TestTable) {
+function setup(table: TestTable, overrides: Partial<MonitorSettings> = {}) {
   const clock = new FakeClock(T0);
-  const settings = { ...DEFAULT_SETTINGS, adaptivePhi: 8 };
+  const settings = { ...DEFAULT_SETTINGS, adaptivePhi: 8, ...overrides };
   const store = table.store();
   const publisher = new RecordingPublisher();
   const recorder = new HeartbeatRecorder({ store, clock, settings, logger: silentLogger });
@@ -45,22 +45,43 @@ describe('adaptive detection against DynamoDB Local', () => {
     await table.drop();
   });
 
-  it('turns an adaptive device down about 66 s after its last beat, where a fixed one waits 120 s', async () => {
+  it('turns an adaptive device down about 104 s after its last beat (the default pause of 37 s for a retried beat), where a fixed one waits 120 s', async () => {
     // Prepare
     const { clock, store, publisher, manager, sweeper, beatEveryMinute } = setup(table);
     expect((await manager.configure('ad-1', { detection: 'adaptive' })).device.detection).toBe('adaptive');
     const lastSeen = await beatEveryMinute('ad-1');
+    const downs = () => publisher.ofType('device.down', 'ad-1');
+    // Act
+    clock.set(lastSeen + 100_000);
+    await sweeper.sweep();
+    const early = downs().length;
+    clock.set(lastSeen + 106_000);
+    await sweeper.sweep();
+    // Assess
+    expect(early).toBe(0);
+    expect(downs()).toHaveLength(1);
+    const device = await store.getDevice('ad-1');
+    expect(device).toMatchObject({ state: 'down', downReason: 'timeout', detection: 'adaptive', deadline: lastSeen + 120_000 });
+    expect(device?.downSince).toBeGreaterThan(lastSeen + 100_000);
+    expect(device?.downSince).toBeLessThan(lastSeen + 106_000);
+  });
+
+  it('turns it down about 66 s after its last beat with adaptivePauseSeconds 0', async () => {
+    // Prepare
+    const { clock, store, publisher, manager, sweeper, beatEveryMinute } = setup(table, { adaptivePauseSeconds: 0 });
+    await manager.configure('ad-0', { detection: 'adaptive' });
+    const lastSeen = await beatEveryMinute('ad-0');
+    const downs = () => publisher.ofType('device.down', 'ad-0');
     // Act
     clock.set(lastSeen + 64_000);
     await sweeper.sweep();
-    const early = publisher.ofType('device.down', 'ad-1').length;
+    const early = downs().length;
     clock.set(lastSeen + 68_000);
     await sweeper.sweep();
     // Assess (the table is shared with the other tests: only this device's alerts count)
     expect(early).toBe(0);
-    expect(publisher.ofType('device.down', 'ad-1')).toHaveLength(1);
-    const device = await store.getDevice('ad-1');
-    expect(device).toMatchObject({ state: 'down', downReason: 'timeout', detection: 'adaptive', deadline: lastSeen + 120_000 });
+    expect(downs()).toHaveLength(1);
+    const device = await store.getDevice('ad-0');
     expect(device?.downSince).toBeGreaterThan(lastSeen + 64_000);
     expect(device?.downSince).toBeLessThan(lastSeen + 68_000);
   });
@@ -69,15 +90,16 @@ describe('adaptive detection against DynamoDB Local', () => {
     // Prepare
     const { clock, publisher, sweeper, beatEveryMinute } = setup(table);
     const lastSeen = await beatEveryMinute('fx-1');
+    const downs = () => publisher.ofType('device.down', 'fx-1');
     // Act
-    clock.set(lastSeen + 68_000);
+    clock.set(lastSeen + 106_000);
     await sweeper.sweep();
-    const early = publisher.ofType('device.down', 'fx-1').length;
+    const early = downs().length;
     clock.set(lastSeen + 121_000);
     await sweeper.sweep();
     // Assess (the table is shared with the other tests: only this device's alerts count)
     expect(early).toBe(0);
-    expect(publisher.ofType('device.down', 'fx-1')).toHaveLength(1);
+    expect(downs()).toHaveLength(1);
   });
 
   it('loses the race to a beat that lands after the sweep read the device', async () => {
@@ -85,11 +107,11 @@ describe('adaptive detection against DynamoDB Local', () => {
     const { clock, store, manager, beatEveryMinute, recorder } = setup(table);
     await manager.configure('ad-race', { detection: 'adaptive' });
     const lastSeen = await beatEveryMinute('ad-race');
-    clock.set(lastSeen + 68_000);
+    clock.set(lastSeen + 106_000);
     const asRead = await store.getDevice('ad-race');
     await recorder.record('ad-race', {});
     // Act: the sweep's conditional write, as the outbox makes it for an early adaptive lapse
-    const marked = await store.markDown('ad-race', clock.now(), { until: clock.now() + 60_000, owner: 'sweep-1' }, lastSeen + 66_000, asRead?.lastSeen ?? undefined);
+    const marked = await store.markDown('ad-race', clock.now(), { until: clock.now() + 60_000, owner: 'sweep-1' }, lastSeen + 104_000, asRead?.lastSeen ?? undefined);
     // Assess
     expect(marked).toBeNull();
     expect(await store.getDevice('ad-race')).toMatchObject({ state: 'up', downSince: null });

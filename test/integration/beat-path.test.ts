@@ -110,6 +110,7 @@ describe('DynamoDbDeviceStore.recordBeat', () => {
       defaultFailThreshold: fc.integer({ min: 1, max: 3 }),
       defaultRecoverAfterSeconds: fc.constant(0),
       adaptivePhi: fc.constant(8),
+      adaptivePauseSeconds: fc.constantFrom(0, 37),
     });
     // Gaps between beats vary (the adaptive gap register), and some devices were set adaptive by an operator first.
     const gapArb = fc.integer({ min: 1, max: 600_000 });

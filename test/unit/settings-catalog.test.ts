@@ -100,7 +100,7 @@ describe('one retention minimum for every runtime', () => {
     // Act
     const settings = lambdaSettings(env);
     // Assess
-    expect(settings).toEqual({ defaultIntervalSeconds: 30, defaultGraceSeconds: 5, retentionDays: 7, stormThreshold: 0, repeatEverySeconds: 0, historyDays: 90, defaultFailThreshold: 1, defaultRecoverAfterSeconds: 0, adaptivePhi: 8 });
+    expect(settings).toEqual({ defaultIntervalSeconds: 30, defaultGraceSeconds: 5, retentionDays: 7, stormThreshold: 0, repeatEverySeconds: 0, historyDays: 90, defaultFailThreshold: 1, defaultRecoverAfterSeconds: 0, adaptivePhi: 8, adaptivePauseSeconds: 37 });
   });
 });
 

@@ -31,12 +31,12 @@ describe('settings', () => {
     for (const bad of ['11', '-1', '1.5', 'abc', '1e3']) expect(() => integerSetting('HEARTBEAT_X', bad, { min: 0, max: 10 }, 1)).toThrow(/HEARTBEAT_X/);
   });
   it('builds monitor settings with the contract defaults', () => {
-    const names = { defaultIntervalSeconds: 'A', defaultGraceSeconds: 'B', retentionDays: 'C', stormThreshold: 'D', repeatEverySeconds: 'E', historyDays: 'F', defaultFailThreshold: 'G', defaultRecoverAfterSeconds: 'H', adaptivePhi: 'I' };
-    expect(monitorSettings({}, names)).toEqual({ defaultIntervalSeconds: 60, defaultGraceSeconds: null, retentionDays: 30, stormThreshold: 25, repeatEverySeconds: 0, historyDays: 90, defaultFailThreshold: 1, defaultRecoverAfterSeconds: 0, adaptivePhi: 8 });
+    const names = { defaultIntervalSeconds: 'A', defaultGraceSeconds: 'B', retentionDays: 'C', stormThreshold: 'D', repeatEverySeconds: 'E', historyDays: 'F', defaultFailThreshold: 'G', defaultRecoverAfterSeconds: 'H', adaptivePhi: 'I', adaptivePauseSeconds: 'J' };
+    expect(monitorSettings({}, names)).toEqual({ defaultIntervalSeconds: 60, defaultGraceSeconds: null, retentionDays: 30, stormThreshold: 25, repeatEverySeconds: 0, historyDays: 90, defaultFailThreshold: 1, defaultRecoverAfterSeconds: 0, adaptivePhi: 8, adaptivePauseSeconds: 37 });
     expect(() => monitorSettings({ stormThreshold: 'lots' }, names)).toThrow(ConfigError);
   });
   it('takes reminders off (0) or at least 300 s apart, naming the setting otherwise', () => {
-    const names = { defaultIntervalSeconds: 'A', defaultGraceSeconds: 'B', retentionDays: 'C', stormThreshold: 'D', repeatEverySeconds: '--repeat-every', historyDays: 'F', defaultFailThreshold: 'G', defaultRecoverAfterSeconds: 'H', adaptivePhi: 'I' };
+    const names = { defaultIntervalSeconds: 'A', defaultGraceSeconds: 'B', retentionDays: 'C', stormThreshold: 'D', repeatEverySeconds: '--repeat-every', historyDays: 'F', defaultFailThreshold: 'G', defaultRecoverAfterSeconds: 'H', adaptivePhi: 'I', adaptivePauseSeconds: 'J' };
     expect(monitorSettings({ repeatEverySeconds: '0' }, names).repeatEverySeconds).toBe(0);
     expect(monitorSettings({ repeatEverySeconds: '300' }, names).repeatEverySeconds).toBe(300);
     expect(() => monitorSettings({ repeatEverySeconds: '299' }, names)).toThrow('--repeat-every must be 0 (off) or from 300 to 604800, got "299".');

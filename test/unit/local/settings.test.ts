@@ -17,7 +17,7 @@ describe('parseLocalSettings', () => {
       dataDir: '/srv/project/.heartbeat',
       sweepSeconds: 60,
       minBeatSpacingSeconds: 0,
-      monitor: { defaultIntervalSeconds: 60, defaultGraceSeconds: null, retentionDays: 30, stormThreshold: 25, repeatEverySeconds: 0, historyDays: 90, defaultFailThreshold: 1, defaultRecoverAfterSeconds: 0, adaptivePhi: 8 },
+      monitor: { defaultIntervalSeconds: 60, defaultGraceSeconds: null, retentionDays: 30, stormThreshold: 25, repeatEverySeconds: 0, historyDays: 90, defaultFailThreshold: 1, defaultRecoverAfterSeconds: 0, adaptivePhi: 8, adaptivePauseSeconds: 37 },
       signingSecretFromEnv: null,
       adminTokenFromEnv: null,
       channels: { webhookUrl: null, webhookSecretFromEnv: null, slackUrl: null, pagerDuty: null, retry: CONTRACT_RETRY_POLICY },
