@@ -10,7 +10,7 @@
  * negative: neither is a gap, and the statistics skip them.
  *
  * What is computed: the sweep (which reads the record anyway) takes the mean and standard deviation
- * of the register and the suspicion level phi of the silence so far (Hayashibara et al.'s phi
+ * of the register's regular gaps (below) and the suspicion level phi of the silence so far (Hayashibara et al.'s phi
  * accrual detector): phi(t) = -log10 P(a gap longer than t). The model is the normal distribution:
  * beats come from a timer, so gaps cluster tightly around the interval and a silence a few standard
  * deviations past the mean is improbable. (An exponential model suits memoryless arrivals: there
@@ -77,28 +77,39 @@ export interface GapStatistics {
   readonly irregular: number;
 }
 
-/** The median of a few numbers (the register's cadence: one late or lost beat does not move it). */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 /**
  * Statistics of a register's real gaps (positive ones): the cadence is their median; gaps near it
  * give the mean and standard deviation (floored), the others are counted as irregular. Null with
  * fewer than MIN_GAPS real gaps, or fewer than two near the cadence.
  */
 export function gapStatistics(gaps: readonly number[]): GapStatistics | null {
-  const real = gaps.filter((g) => g > 0);
-  if (real.length < MIN_GAPS) return null;
-  const cadence = median(real);
+  // Loops, not filter/sort/reduce: the sweep (and the simulator, at every beat) asks this of every adaptive device.
+  const real: number[] = [];
+  for (const g of gaps) {
+    if (!(g > 0)) continue;
+    let i = real.length;
+    real.push(g);
+    for (; i > 0 && (real[i - 1] as number) > g; i--) real[i] = real[i - 1] as number; // insertion sort: 4 values
+    real[i] = g;
+  }
+  const n = real.length;
+  if (n < MIN_GAPS) return null;
+  const mid = n >> 1;
+  const cadence = n % 2 === 1 ? (real[mid] as number) : ((real[mid - 1] as number) + (real[mid] as number)) / 2;
   const tolerance = Math.max(IRREGULAR_MIN_MS, IRREGULAR_FRACTION * cadence);
-  const regular = real.filter((g) => Math.abs(g - cadence) <= tolerance);
-  if (regular.length < 2) return null;
-  const meanMs = regular.reduce((a, b) => a + b, 0) / regular.length;
-  const variance = regular.reduce((sum, g) => sum + (g - meanMs) ** 2, 0) / (regular.length - 1);
-  return { meanMs, stdMs: Math.max(Math.sqrt(variance), MIN_STD_FRACTION * meanMs, MIN_STD_MS), irregular: real.length - regular.length };
+  let regular = 0;
+  let sum = 0;
+  for (const g of real) {
+    if (Math.abs(g - cadence) <= tolerance) {
+      regular++;
+      sum += g;
+    }
+  }
+  if (regular < 2) return null;
+  const meanMs = sum / regular;
+  let squares = 0;
+  for (const g of real) if (Math.abs(g - cadence) <= tolerance) squares += (g - meanMs) ** 2;
+  return { meanMs, stdMs: Math.max(Math.sqrt(squares / (regular - 1)), MIN_STD_FRACTION * meanMs, MIN_STD_MS), irregular: n - regular };
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Adaptive detection: the gap register, its statistics, the suspicion level, and when a device is overdue (fake clock: plain epoch numbers). */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   GAP_REGISTER_SIZE,
@@ -72,6 +73,28 @@ describe('gapStatistics', () => {
   });
   it('says nothing when fewer than two gaps are near the cadence', () => {
     expect(gapStatistics([10_000, 110_000, 10_000, 110_000])).toBeNull();
+  });
+  it('equals the plain definition (median cadence, mean and sample deviation of the gaps near it) for any register', () => {
+    const plain = (gaps: readonly number[]) => {
+      const real = gaps.filter((g) => g > 0).sort((a, b) => a - b);
+      if (real.length < 3) return null;
+      const m = real.length >> 1;
+      const cadence = real.length % 2 ? (real[m] as number) : ((real[m - 1] as number) + (real[m] as number)) / 2;
+      const near = real.filter((g) => Math.abs(g - cadence) <= Math.max(5_000, 0.1 * cadence));
+      if (near.length < 2) return null;
+      const mean = near.reduce((a, b) => a + b, 0) / near.length;
+      const std = Math.sqrt(near.reduce((a, g) => a + (g - mean) ** 2, 0) / (near.length - 1));
+      return { meanMs: mean, stdMs: Math.max(std, 0.02 * mean, 500), irregular: real.length - near.length };
+    };
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -1_000, max: 200_000 }), { minLength: 4, maxLength: 4 }), (gaps) => {
+        const got = gapStatistics(gaps);
+        const want = plain(gaps);
+        if (want === null) return got === null;
+        return got !== null && got.irregular === want.irregular && Math.abs(got.meanMs - want.meanMs) < 1e-6 && Math.abs(got.stdMs - want.stdMs) < 1e-6;
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
 
