@@ -6,7 +6,7 @@ import { MAX_INCIDENT_PAGE } from '../core/history';
 import type { FleetManager } from '../core/management';
 import { InvalidCursorError } from '../core/ports';
 import { isValidDeviceId, isValidGroup, parseQueryInteger } from '../core/validation';
-import { decodeURIComponentSafe, errorResponse, jsonResponse, method, type HttpEvent, type HttpResult } from './http';
+import { decodeURIComponentSafe, errorResponse, jsonResponse, method, pathParameter, type HttpEvent, type HttpResult } from './http';
 
 /** Incidents a page holds when `limit` is not given. */
 export const DEFAULT_INCIDENT_PAGE = 50;
@@ -62,7 +62,7 @@ export async function answerHistory(event: HttpEvent, route: NonNullable<ReturnT
   if (method(event) !== 'GET') return errorResponse(405, 'method_not_allowed', 'This route accepts GET.', { allow: 'GET' });
   try {
     if (route.kind === 'device') {
-      const deviceId = event.pathParameters?.deviceId ?? decodeURIComponentSafe(route.rawId);
+      const deviceId = pathParameter(event, 'deviceId') ?? decodeURIComponentSafe(route.rawId);
       if (!isValidDeviceId(deviceId)) return errorResponse(400, 'invalid_device_id', 'The device id must be 1-128 characters of A-Z a-z 0-9 . _ : -');
       const given = params(event, ['limit', 'cursor']);
       if (!given.ok) return invalidQuery(given.message);

@@ -105,6 +105,17 @@ export function readJsonBody(event: HttpEvent, bytes: Buffer, mediaTypeHint: str
   return { ok: true, value: parsed.value };
 }
 
+/**
+ * A path parameter, percent-decoded if it still holds an escape (`sensor%3A1`): whether a front door
+ * hands it over decoded or as sent, the handler sees the same id. No `%` is in the id alphabet, so
+ * decoding never turns a valid id into another one.
+ */
+export function pathParameter(event: HttpEvent, name: string): string | undefined {
+  const value = event.pathParameters?.[name];
+  if (value === undefined || !value.includes('%')) return value;
+  return decodeURIComponentSafe(value) ?? value;
+}
+
 /** Decodes percent-escapes of a path segment; undefined for a malformed escape. */
 export function decodeURIComponentSafe(text: string): string | undefined {
   try {

@@ -13,7 +13,7 @@ import { LIMITS } from '../core/model';
 import type { Logger, SigningSecretSource } from '../core/ports';
 import { bearerToken, verifyDeviceToken, type SigningSecrets } from '../core/tokens';
 import { BEAT_BODY, isValidDeviceId, validateObject, type BeatBody } from '../core/validation';
-import { bodyBytes, errorResponse, header, headAware, internalError, jsonResponse, method, payloadTooLarge, readJsonBody, requestPath, type HttpEvent, type HttpHandler, type HttpResult } from './http';
+import { bodyBytes, errorResponse, header, headAware, internalError, jsonResponse, method, pathParameter, payloadTooLarge, readJsonBody, requestPath, type HttpEvent, type HttpHandler, type HttpResult } from './http';
 
 /** Optional local throttle: answers how many seconds to wait, or 0 to accept. */
 export type BeatThrottle = (deviceId: string) => number;
@@ -50,7 +50,7 @@ function beatAnswer(result: BeatResult) {
 
 /** The device id of a single-beat request: API Gateway's path parameter, else the raw path's last segment. */
 function singleDeviceId(event: HttpEvent): string | undefined {
-  const fromRoute = event.pathParameters?.deviceId;
+  const fromRoute = pathParameter(event, 'deviceId');
   if (fromRoute !== undefined) return fromRoute;
   const segment = requestPath(event).slice(SINGLE_PREFIX.length);
   try {

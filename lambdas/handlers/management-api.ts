@@ -19,6 +19,7 @@ import {
   payloadTooLarge,
   readJsonBody,
   requestPath,
+  pathParameter,
   decodeURIComponentSafe,
   type HttpEvent,
   type HttpHandler,
@@ -96,7 +97,7 @@ async function maintenanceRoute(planner: MaintenancePlanner, event: HttpEvent, p
     return added.ok ? jsonResponse(201, added.value) : errorResponse(400, 'invalid_body', added.message);
   }
   if (verb !== 'DELETE') return methodNotAllowed('DELETE');
-  const windowId = event.pathParameters?.windowId ?? decodeURIComponentSafe(path.slice('/v1/maintenance/'.length));
+  const windowId = pathParameter(event, 'windowId') ?? decodeURIComponentSafe(path.slice('/v1/maintenance/'.length));
   if (windowId === undefined || !WINDOW_ID_PATTERN.test(windowId)) return notFound('No such maintenance window; list them with GET /v1/maintenance.');
   return (await planner.end(windowId)) ? emptyResponse(204) : notFound(`No maintenance window "${windowId}" that has not ended.`);
 }
@@ -150,7 +151,7 @@ export function createManagementApi(deps: ManagementApiDeps): HttpHandler {
       }
     }
 
-    const deviceId = event.pathParameters?.deviceId ?? decodeURIComponentSafe(path.slice('/v1/devices/'.length));
+    const deviceId = pathParameter(event, 'deviceId') ?? decodeURIComponentSafe(path.slice('/v1/devices/'.length));
     if (!isValidDeviceId(deviceId)) return errorResponse(400, 'invalid_device_id', 'The device id must be 1-128 characters of A-Z a-z 0-9 . _ : -');
     switch (verb) {
       case 'GET': {

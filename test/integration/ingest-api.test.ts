@@ -157,6 +157,15 @@ describe('ingest handler', () => {
     expect(parse(result.body).error.code).toBe('internal_error');
   });
 
+  it('decodes a path parameter the front door handed over still escaped (sensor%3A1 is the device sensor:1)', async () => {
+    const event = beatEvent('esc:1', { token: deviceToken(SECRET, 'esc:1') });
+    const result = await handler({ ...event, pathParameters: { deviceId: 'esc%3A1' } });
+    expect(result.statusCode).toBe(200);
+    expect(parse(result.body).deviceId).toBe('esc:1');
+    const malformed = await handler({ ...event, pathParameters: { deviceId: 'esc%3' } });
+    expect(parse(malformed.body).error.code).toBe('invalid_device_id');
+  });
+
   it('routes a hand-built event that has the path only in its request context (no rawPath, no path parameters)', async () => {
     const event = beatEvent('ctx-1', { token: deviceToken(SECRET, 'ctx-1') });
     const { rawPath: _rawPath, pathParameters: _parameters, ...bare } = event;
