@@ -261,6 +261,7 @@ program
   .option('--billing <mode>', 'onDemand or provisioned (default onDemand)')
   .option('--batch <n>', 'beats per request, 1 to 100: a gateway batching its devices (default 1)')
   .option('--sweep-every <s>', `seconds between sweeps, ${SETTINGS.sweepEverySeconds.min} to ${SETTINGS.sweepEverySeconds.max} (default ${SETTINGS.sweepEverySeconds.default})`)
+  .option('--channels <n>', 'alert channels on (webhook, Slack, PagerDuty), 0 to 3: the notifier and its secrets (default 0, as deployed without them)')
   .option('--markdown', 'print a Markdown table (what README shows)')
   .action(
     action(async (options) => {

@@ -17,7 +17,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CONTRACT_RETRY_POLICY, MAX_RETRY_AFTER_MS } from '../lambdas/core/delivery';
-import { STACK_ENV } from '../lambdas/core/settings-catalog';
+import { DEPLOYMENT, STACK_ENV } from '../lambdas/core/settings-catalog';
 import { HeartbeatFunction } from './heartbeat-function';
 
 const HANDLER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lambdas', 'handlers', 'notifier.ts');
@@ -111,7 +111,7 @@ export class HeartbeatNotifier extends Construct {
     this.function = new HeartbeatFunction(this, 'Function', {
       entry: HANDLER,
       description: 'Delivers alerts to the webhook, Slack and PagerDuty, retrying each channel on its own',
-      memorySize: 256,
+      memorySize: DEPLOYMENT.memoryMb.notifier,
       timeout: Duration.millis(Math.ceil(WORST_CASE_MS / 60_000) * 60_000),
       // A crash mid-delivery is tried again (receivers drop duplicates by webhook-id / dedup_key), then kept.
       retryAttempts: 2,

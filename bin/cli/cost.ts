@@ -50,8 +50,16 @@ export function renderCostTable(estimate: CostEstimate): string {
     `Per beat path (front door + Lambda + 1 write): ${formatUsd(estimate.beatPathPerMillionBeatsUsd)} per million beats; ${formatUsd(estimate.perDeviceMonthUsd)} per device a month all in.`,
     `One sweep reads the fleet in ~${estimate.sweepSeconds.toFixed(1)} s at ${estimate.options.sweepDevicesPerSecond.toLocaleString('en-US')} devices/s.` +
       (estimate.sweepSeconds > estimate.options.sweepEverySeconds ? ' That is longer than the sweep period: fan the sweep out over several invocations.' : ''),
+    estimate.options.channels === 0
+      ? 'No alert channel (webhook, Slack, PagerDuty): no notifier; --channels 1-3 adds its function, secrets and dead-letter queue.'
+      : `Alert delivery to ${estimate.options.channels} channel${estimate.options.channels === 1 ? '' : 's'}: ${formatUsd(deliveryMonthlyUsd(estimate))} a month (notifier, its secrets, dead-letter queue and alarm).`,
     `List prices, us-east-1, first tier (${AWS_PRICES.apiGatewayHttpRequest.date}); volume discounts would lower this.`,
   ].join('\n');
+}
+
+/** What delivering alerts to the channels adds to the bill. */
+function deliveryMonthlyUsd(estimate: CostEstimate): number {
+  return estimate.lines.filter((l) => l.group === 'delivery').reduce((sum, l) => sum + l.monthlyUsd, 0);
 }
 
 /** Markdown table of the estimate, for README. */
@@ -83,6 +91,8 @@ export interface CostCommandOptions {
   readonly billing?: string;
   readonly batch?: string | number;
   readonly sweepEvery?: string | number;
+  /** Alert channels on (webhook, Slack, PagerDuty), 0 to 3. */
+  readonly channels?: string | number;
 }
 
 const asText = (value: string | number | undefined) => (value === undefined ? undefined : String(value));
@@ -103,6 +113,7 @@ export function costCommandInput(options: CostCommandOptions = {}): { usage: Cos
     itemBytes: integerSetting('--item-bytes', asText(options.itemBytes), { min: 1, max: 400_000 }, COST_DEFAULTS.itemBytes),
     includeLogs: options.logs ?? COST_DEFAULTS.includeLogs,
     includeSecrets: options.secrets ?? COST_DEFAULTS.includeSecrets,
+    channels: integerSetting('--channels', asText(options.channels), { min: 0, max: 3 }, COST_DEFAULTS.channels),
   };
   return { usage, chosen };
 }

@@ -112,7 +112,7 @@ const LONGEST_DEADLINE_DAYS = Math.ceil((MAX_INTERVAL_SECONDS + MAX_GRACE_SECOND
 /** Fixed facts of the deployment that are not settings, shared by the construct and the cost model. */
 export const DEPLOYMENT = {
   /** Memory of each function, MB. */
-  memoryMb: { ingest: 256, sweeper: 512, instantAlerts: 256, management: 256 },
+  memoryMb: { ingest: 256, sweeper: 512, instantAlerts: 256, management: 256, notifier: 256 },
   /** Seconds between scheduled invocations of the sweeper on AWS (EventBridge fires at most once a minute); each one covers one such period. */
   sweepScheduleSeconds: 60,
 } as const;

@@ -10,6 +10,11 @@
  * eventually consistent Scan, charged by bytes read: item size / 8 KB read units per device.
  * Writes and the sweep's reads are billed per request (on-demand) or as capacity kept at a target
  * utilization (provisioned). `compareOptions` prices every deployment option side by side.
+ *
+ * The alert path is priced per alert, never per beat: the instant-alerts stream consumer (invoked
+ * only by the beats that open or end an outage), and, when alert channels are on, the notifier
+ * function subscribed to the alert topic (one invocation per alert, SNS's delivery to Lambda is
+ * free), the channels' secrets and their reads, and the dead-letter queue with its alarm.
  */
 import priceData from './aws-prices.json' with { type: 'json' };
 import { ConfigError } from '../core/settings';
@@ -95,6 +100,24 @@ export interface CostOptions {
   readonly sweepDevicesPerSecond?: number;
   /** Alerts published per device per month (an outage is a device.down and a device.up). @default 2 */
   readonly alertsPerDevicePerMonth?: number;
+  /** Instant-alerts consumer memory, MB. @default DEPLOYMENT.memoryMb.instantAlerts (settings catalog) */
+  readonly instantAlertsMemoryMb?: number;
+  /**
+   * Billed ms of one instant-alerts invocation: the windows' read, the claim, the SNS publish, the
+   * settle and the history write, each a round trip in the Region. @default 60
+   */
+  readonly instantAlertsMs?: number;
+  /** Alert channels on (webhook, Slack, PagerDuty: 0 to 3); 0 deploys no notifier. @default 0 */
+  readonly channels?: number;
+  /** Notifier memory, MB. @default DEPLOYMENT.memoryMb.notifier (settings catalog) */
+  readonly notifierMemoryMb?: number;
+  /**
+   * Billed ms of one notifier invocation: an HTTPS POST to each channel outside AWS, all channels at
+   * once, so the slowest one (a TLS handshake from a cold container included). @default 400
+   */
+  readonly notifierMsPerAlert?: number;
+  /** Deliveries (one alert to one channel) that exhaust their retries and land in the dead-letter queue, percent. @default 1 */
+  readonly undeliveredPercent?: number;
   /**
    * Write units the outage history takes per outage: opening (the item, 1, and its two index
    * copies, 2) and closing (the item, 1, and the index sort key `ek` moving, a delete and a put on
@@ -107,7 +130,7 @@ export interface CostOptions {
   readonly historyDays?: number;
   /** Count the CloudWatch dashboard and the sweep's EMF metrics. @default true */
   readonly includeMonitoring?: boolean;
-  /** Count the signing secret (storage, and reads by each ingest container every 5 minutes). @default true */
+  /** Count Secrets Manager: the signing secret (storage, and reads by each ingest container every 5 minutes) and the channels' secrets. @default true */
   readonly includeSecrets?: boolean;
   /** Count CloudWatch Logs ingestion of Lambda platform lines and API access logs. @default true */
   readonly includeLogs?: boolean;
@@ -139,6 +162,12 @@ export const COST_DEFAULTS = {
   sweeperMemoryMb: DEPLOYMENT.memoryMb.sweeper,
   sweepDevicesPerSecond: 60_000,
   alertsPerDevicePerMonth: 2,
+  instantAlertsMemoryMb: DEPLOYMENT.memoryMb.instantAlerts,
+  instantAlertsMs: 60,
+  channels: 0,
+  notifierMemoryMb: DEPLOYMENT.memoryMb.notifier,
+  notifierMsPerAlert: 400,
+  undeliveredPercent: 1,
   historyWriteUnitsPerOutage: 8,
   incidentItemBytes: 250,
   historyDays: SETTINGS.historyDays.default,
@@ -153,7 +182,13 @@ export const COST_DEFAULTS = {
 } as const;
 
 /** Which part of the bill a line belongs to. */
-export type CostGroup = 'beat' | 'sweep' | 'alerts' | 'history' | 'monitoring' | 'secrets' | 'logs';
+export type CostGroup = 'beat' | 'sweep' | 'alerts' | 'delivery' | 'history' | 'monitoring' | 'secrets' | 'logs';
+
+/**
+ * How long the cost model takes an idle notifier container to live before Lambda recycles it (not
+ * documented by AWS; minutes in practice): alerts further apart than this each start a container.
+ */
+export const NOTIFIER_CONTAINER_LIFETIME_SECONDS = 300;
 
 /** Bytes of one EMF document of the sweep (eight metrics, their directive, the service dimension), as CloudWatch Logs bills it. */
 export const EMF_BYTES_PER_SWEEP = 620;
@@ -200,8 +235,12 @@ function checkPositive(name: string, value: number): void {
 export function estimateMonthlyCost(input: CostOptions): CostEstimate {
   const { prices = AWS_PRICES, ...given } = input;
   const options = { ...COST_DEFAULTS, ...stripUndefined(given) } as Required<Omit<CostOptions, 'prices'>>;
-  for (const key of ['devices', 'intervalSeconds', 'ingestMemoryMb', 'ingestMsPerBeat', 'itemBytes', 'sweepEverySeconds', 'sweeperMemoryMb', 'sweepDevicesPerSecond', 'targetUtilizationPercent', 'historyWriteUnitsPerOutage', 'incidentItemBytes', 'historyDays'] as const) {
+  for (const key of ['devices', 'intervalSeconds', 'ingestMemoryMb', 'ingestMsPerBeat', 'itemBytes', 'sweepEverySeconds', 'sweeperMemoryMb', 'sweepDevicesPerSecond', 'targetUtilizationPercent', 'historyWriteUnitsPerOutage', 'incidentItemBytes', 'historyDays', 'instantAlertsMemoryMb', 'instantAlertsMs', 'notifierMemoryMb', 'notifierMsPerAlert'] as const) {
     checkPositive(key, options[key]);
+  }
+  if (!Number.isInteger(options.channels) || options.channels < 0 || options.channels > 3) throw new ConfigError(`channels must be a whole number from 0 to 3, got ${options.channels}.`);
+  if (!Number.isFinite(options.undeliveredPercent) || options.undeliveredPercent < 0 || options.undeliveredPercent > 100) {
+    throw new ConfigError(`undeliveredPercent must be from 0 to 100, got ${options.undeliveredPercent}.`);
   }
 
   const beatsPerSecond = options.devices / options.intervalSeconds;
@@ -264,7 +303,35 @@ export function estimateMonthlyCost(input: CostOptions): CostEstimate {
   // Instant alerts: fail beats and recoveries invoke the stream consumer (ordinary beats are filtered
   // out, stream reads by Lambda are free); each claims and settles with two writes.
   lines.push(line('alerts', 'Lambda requests (instant alerts, filtered stream)', prices.lambdaRequest, alertsPerMonth, 'invocations'));
-  if (!provisioned) lines.push(line('alerts', 'DynamoDB writes (instant alerts: claim + settle)', prices.dynamoDbWriteRequestUnit, alertsPerMonth * 2, 'write units'));
+  lines.push(
+    line('alerts', `Lambda duration (instant alerts, arm64 ${options.instantAlertsMemoryMb} MB x ${options.instantAlertsMs} ms)`, prices.lambdaArm64GbSecond, alertsPerMonth * (options.instantAlertsMs / 1000) * gb(options.instantAlertsMemoryMb), 'GB-s'),
+  );
+  if (!provisioned) {
+    lines.push(line('alerts', 'DynamoDB writes (instant alerts: claim + settle)', prices.dynamoDbWriteRequestUnit, alertsPerMonth * 2, 'write units'));
+    // Each invocation reads the maintenance windows: one small item, eventually consistent (half a unit).
+    lines.push(line('alerts', 'DynamoDB reads (instant alerts: the maintenance windows)', prices.dynamoDbReadRequestUnit, alertsPerMonth * 0.5, 'read units'));
+  }
+  if (options.channels > 0) {
+    // The notifier: one invocation per alert (SNS delivers to Lambda at no charge), every channel at once.
+    const channels = options.channels;
+    lines.push(line('delivery', `Lambda requests (notifier, ${channels} channel${channels === 1 ? '' : 's'})`, prices.lambdaRequest, alertsPerMonth, 'invocations'));
+    lines.push(
+      line('delivery', `Lambda duration (notifier, arm64 ${options.notifierMemoryMb} MB x ${options.notifierMsPerAlert} ms)`, prices.lambdaArm64GbSecond, alertsPerMonth * (options.notifierMsPerAlert / 1000) * gb(options.notifierMemoryMb), 'GB-s'),
+    );
+    // One secret per channel (the webhook's signing key, the Slack URL, the PagerDuty key). A container
+    // reads them once, at its first alert: cold starts are every alert, at most one per container
+    // lifetime for each container in flight (Little's law), whichever is fewer.
+    const notifierContainers = Math.max(1, Math.ceil((alertsPerMonth / SECONDS_PER_MONTH) * (options.notifierMsPerAlert / 1000)));
+    const coldStarts = Math.min(alertsPerMonth, notifierContainers * (SECONDS_PER_MONTH / NOTIFIER_CONTAINER_LIFETIME_SECONDS));
+    if (options.includeSecrets) {
+      lines.push(line('delivery', `Secrets Manager secrets (${channels} channel${channels === 1 ? '' : 's'})`, prices.secretsManagerSecretMonth, channels, 'secret-months'));
+      lines.push(line('delivery', `Secrets Manager reads (notifier: ${channels} at each of ${formatQuantity(coldStarts)} cold starts)`, prices.secretsManagerApiCall, coldStarts * channels, 'API calls'));
+    }
+    // A delivery that exhausts its retries is one SendMessage; an operator then receives and deletes it.
+    const undelivered = alertsPerMonth * channels * (options.undeliveredPercent / 100);
+    lines.push(line('delivery', `SQS dead-letter queue (${formatQuantity(options.undeliveredPercent)} % undelivered: send, receive, delete)`, prices.sqsRequest, undelivered * 3, 'requests'));
+    lines.push(line('delivery', 'CloudWatch alarm (dead-letter queue not empty)', prices.cloudWatchAlarmMonth, 1, 'alarms'));
+  }
   // History: one record per outage, written where the outage's state already changes (never per beat).
   const outagesPerMonth = alertsPerMonth / 2;
   lines.push(

@@ -23,6 +23,7 @@ describe('heartbeat cost', () => {
     [['--batch', '101'], '--batch must be a whole number from 1 to 100, got "101"'],
     [['--sweep-every', '5'], '--sweep-every must be a whole number from 10 to 60, got "5"'],
     [['--front-door', 'restApi'], '--front-door must be one of httpApi, functionUrl, got "restApi"'],
+    [['--channels', '4'], '--channels must be a whole number from 0 to 3, got "4"'],
   ])('refuses %j with one line naming the flag and its range, printing no bill', async (flags, message) => {
     // Act
     const run = await runCli(['cost', ...flags]);

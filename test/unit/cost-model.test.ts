@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambdas/core/settings';
-import { costCommandInput, renderCostMarkdown, runCostCommand } from '../../bin/cli/cost';
+import { costCommandInput, formatUsd, renderCostMarkdown, runCostCommand } from '../../bin/cli/cost';
 import {
   AWS_PRICES,
   DEFAULT_CHOICE,
+  NOTIFIER_CONTAINER_LIFETIME_SECONDS,
   SECONDS_PER_MONTH,
   compareOptions,
   estimateMonthlyCost,
@@ -87,7 +88,10 @@ describe('estimateMonthlyCost', () => {
     expect(monthly(estimate, 'CloudWatch dashboard')).toBeCloseTo(3.0, 6);
     expect(monthly(estimate, 'CloudWatch custom metrics')).toBeCloseTo(2.4, 6);
     expect(monthly(estimate, 'EMF metric documents')).toBeCloseTo(0.01415, 4);
-    expect(estimate.totalMonthlyUsd).toBeCloseTo(80_818.45, 1);
+    // The consumer's duration (2M x 60 ms x 0.25 GB, $0.40) and its windows read (2M x 0.5 unit, $0.125)
+    expect(monthly(estimate, 'Lambda duration (instant alerts')).toBeCloseTo(0.4, 5);
+    expect(monthly(estimate, 'DynamoDB reads (instant alerts')).toBeCloseTo(0.125, 6);
+    expect(estimate.totalMonthlyUsd).toBeCloseTo(80_818.98, 1);
     expect(estimate.perDeviceMonthUsd).toBeCloseTo(0.0808, 4);
   });
 
@@ -140,6 +144,93 @@ describe('estimateMonthlyCost', () => {
   });
 });
 
+describe('alert delivery and the instant-alerts consumer in the cost model', () => {
+  const lineOf = (estimate: CostEstimate, component: string) => {
+    const found = estimate.lines.find((l) => l.component.startsWith(component));
+    if (!found) throw new Error(`no line "${component}"`);
+    return found;
+  };
+  const usd = (price: { usd: number; per: number }, quantity: number) => (quantity / price.per) * price.usd;
+
+  it('prices the notifier per alert: invocations, duration, one secret per channel, reads per cold start, the dead-letter queue and its alarm', () => {
+    // Prepare: known inputs
+    const input = { devices: 5000, intervalSeconds: 60, alertsPerDevicePerMonth: 4, channels: 2, notifierMsPerAlert: 250, notifierMemoryMb: 512, undeliveredPercent: 5 };
+    const alerts = input.devices * input.alertsPerDevicePerMonth;
+    // One container in flight at this rate, living NOTIFIER_CONTAINER_LIFETIME_SECONDS: fewer cold starts than alerts.
+    const containers = Math.max(1, Math.ceil((alerts / SECONDS_PER_MONTH) * (input.notifierMsPerAlert / 1000)));
+    const coldStarts = Math.min(alerts, containers * (SECONDS_PER_MONTH / NOTIFIER_CONTAINER_LIFETIME_SECONDS));
+
+    // Act
+    const withChannels = estimateMonthlyCost(input);
+    const without = estimateMonthlyCost({ ...input, channels: 0 });
+
+    // Assess
+    expect(lineOf(withChannels, 'Lambda requests (notifier').monthlyUsd).toBeCloseTo(usd(AWS_PRICES.lambdaRequest, alerts), 10);
+    expect(lineOf(withChannels, 'Lambda duration (notifier').quantity).toBeCloseTo(alerts * (input.notifierMsPerAlert / 1000) * (input.notifierMemoryMb / 1024), 6);
+    expect(lineOf(withChannels, 'Lambda duration (notifier').monthlyUsd).toBeCloseTo(usd(AWS_PRICES.lambdaArm64GbSecond, alerts * 0.25 * 0.5), 10);
+    expect(lineOf(withChannels, 'Secrets Manager secrets (2 channels)').monthlyUsd).toBeCloseTo(usd(AWS_PRICES.secretsManagerSecretMonth, input.channels), 10);
+    expect(coldStarts).toBeLessThan(alerts);
+    expect(lineOf(withChannels, 'Secrets Manager reads (notifier').quantity).toBe(coldStarts * input.channels);
+    expect(lineOf(withChannels, 'SQS dead-letter queue').quantity).toBeCloseTo(alerts * input.channels * (input.undeliveredPercent / 100) * 3, 6);
+    expect(lineOf(withChannels, 'CloudWatch alarm').monthlyUsd).toBeCloseTo(AWS_PRICES.cloudWatchAlarmMonth.usd, 10);
+    const delivery = withChannels.lines.filter((l) => l.group === 'delivery');
+    expect(delivery).toHaveLength(6);
+    expect(without.lines.some((l) => l.group === 'delivery')).toBe(false);
+    expect(withChannels.totalMonthlyUsd - without.totalMonthlyUsd).toBeCloseTo(delivery.reduce((sum, l) => sum + l.monthlyUsd, 0), 10);
+  });
+
+  it('counts a cold start for every alert when alerts come further apart than a container lives', () => {
+    // Prepare: 100 alerts a month, hours apart
+    const input = { devices: 50, intervalSeconds: 60, alertsPerDevicePerMonth: 2, channels: 3 };
+
+    // Act
+    const estimate = estimateMonthlyCost(input);
+
+    // Assess
+    expect(lineOf(estimate, 'Secrets Manager reads (notifier').quantity).toBe(input.devices * input.alertsPerDevicePerMonth * input.channels);
+  });
+
+  it('prices the instant-alerts consumer per alert: invocations, duration, claim and settle, the windows read', () => {
+    // Prepare
+    const input = { devices: 20_000, intervalSeconds: 60, alertsPerDevicePerMonth: 3, instantAlertsMs: 80, instantAlertsMemoryMb: 1024 };
+    const alerts = input.devices * input.alertsPerDevicePerMonth;
+
+    // Act
+    const estimate = estimateMonthlyCost(input);
+    const twiceAsSlow = estimateMonthlyCost({ ...input, instantAlertsMs: 160 });
+
+    // Assess
+    expect(lineOf(estimate, 'Lambda duration (instant alerts').monthlyUsd).toBeCloseTo(usd(AWS_PRICES.lambdaArm64GbSecond, alerts * 0.08 * 1), 10);
+    expect(lineOf(twiceAsSlow, 'Lambda duration (instant alerts').monthlyUsd).toBeCloseTo(2 * lineOf(estimate, 'Lambda duration (instant alerts').monthlyUsd, 10);
+    expect(lineOf(estimate, 'DynamoDB reads (instant alerts').monthlyUsd).toBeCloseTo(usd(AWS_PRICES.dynamoDbReadRequestUnit, alerts * 0.5), 10);
+    expect(lineOf(estimate, 'DynamoDB writes (instant alerts').monthlyUsd).toBeCloseTo(usd(AWS_PRICES.dynamoDbWriteRequestUnit, alerts * 2), 10);
+  });
+
+  it('leaves the channel secrets out with includeSecrets false, and refuses a channel count outside 0 to 3', () => {
+    // Act
+    const estimate = estimateMonthlyCost({ devices: 1000, intervalSeconds: 60, channels: 1, includeSecrets: false });
+
+    // Assess
+    expect(estimate.lines.some((l) => l.component.startsWith('Secrets Manager'))).toBe(false);
+    expect(estimate.lines.some((l) => l.component.startsWith('Lambda requests (notifier, 1 channel)'))).toBe(true);
+    expect(() => estimateMonthlyCost({ devices: 1000, intervalSeconds: 60, channels: 4 })).toThrow(/channels must be a whole number from 0 to 3/);
+    expect(() => runCostCommand({ devices: 1000, channels: '5' })).toThrow(/--channels/);
+  });
+
+  it('says in the table what alert delivery adds, or how to price it', () => {
+    // Act
+    const none = runCostCommand({ devices: 1000 });
+    const two = runCostCommand({ devices: 1000, channels: 2 });
+    const delivery = estimateMonthlyCost({ devices: 1000, intervalSeconds: 60, channels: 2 }).lines.filter((l) => l.group === 'delivery');
+
+    // Assess
+    expect(none).toContain('--channels 1-3 adds');
+    expect(none).not.toContain('Lambda requests (notifier');
+    expect(two).toContain('Lambda requests (notifier, 2 channels)');
+    expect(two).toContain(`Alert delivery to 2 channels: ${formatUsd(delivery.reduce((sum, l) => sum + l.monthlyUsd, 0))} a month`);
+  });
+});
+
 describe('runCostCommand', () => {
   it('prints a table with every component, the total and the per-million figure', () => {
     // Act
@@ -150,7 +241,7 @@ describe('runCostCommand', () => {
     for (const component of ['HTTP API requests', 'Lambda requests (ingest)', 'DynamoDB writes', 'DynamoDB sweep reads', 'SNS publishes']) {
       expect(text).toContain(component);
     }
-    expect(text).toMatch(/total\s+\$80,818\.45\s+\$1\.85/);
+    expect(text).toMatch(/total\s+\$80,818\.98\s+\$1\.85/);
     expect(text).toContain('$1.84 per million beats');
   });
 
