@@ -340,6 +340,8 @@ function describeClient(client: DeviceClient, build?: { readonly title: string; 
       // Assess
       expect(run.code, run.stderr).toBe(0);
       expect(requests).toBe(1);
+      // One line per recorded beat on standard output: 200 and the service's answer.
+      expect(run.stdout).toMatch(new RegExp(`^200 \\{.*"deviceId": ?"${deviceId}"`, 'm'));
       expect(await device(deviceId)).toMatchObject({ status: 'up', beats: 1 });
     });
 
