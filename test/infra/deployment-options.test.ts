@@ -17,6 +17,23 @@ import { actionsOf, buildHeartbeatStack, logicalId, roleIdOf, roleStatements, te
 const envOf = (template: ReturnType<typeof buildHeartbeatStack>['template'], functionId: string) =>
   (template.toJSON().Resources[functionId] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
 
+describe('the contract\'s deploy line: npx cdk deploy -c alertEmail=oncall@example.com', () => {
+  it('creates one stack with the outputs ApiUrl, AlertTopicArn, TableName and SigningSecretArn, and subscribes the address', () => {
+    // Act
+    const { template } = buildHeartbeatStack({ alertEmail: 'oncall@example.com' });
+    // Assess
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['AlertTopicArn', 'ApiUrl', 'SigningSecretArn', 'TableName']);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+  });
+
+  it('adds ManagementUrl, and only it, with -c frontDoor=functionUrl', () => {
+    // Act
+    const { template } = buildHeartbeatStack({ alertEmail: 'oncall@example.com', frontDoor: 'functionUrl' });
+    // Assess
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['AlertTopicArn', 'ApiUrl', 'ManagementUrl', 'SigningSecretArn', 'TableName']);
+  });
+});
+
 describe('sweepEvery', () => {
   it('defaults to 15 s: the sweeper sweeps 4 times a minute and health reports it', () => {
     // Act
