@@ -102,7 +102,7 @@ withTarget(
     .command('beat')
     .description('send a heartbeat as the device would, once or every N seconds until Ctrl-C')
     .argument('<deviceId>', 'the device id')
-    .option('--every <seconds>', 'keep beating every N seconds')
+    .option('--every [seconds]', 'keep beating every N seconds; without N, every --interval (default 60)')
     .option('--interval <seconds>', 'the cadence the device promises from now on')
     .option('--grace <seconds>', 'extra silence tolerated after a missed beat')
     .addOption(new Option('--status <status>', 'fail: the device reports itself unhealthy').choices(['ok', 'fail']))

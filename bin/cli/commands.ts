@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DeviceView } from '../../lambdas/core/management';
 import { deviceToken } from '../../lambdas/core/tokens';
+import { SETTINGS } from '../../lambdas/core/settings-catalog';
 import { isValidDeviceId } from '../../lambdas/core/validation';
 import { readOrCreateSigningSecretFile } from '../../lambdas/local/secrets';
 import { CliError } from './errors';
@@ -63,7 +64,8 @@ export async function tokenCommand(deviceId: string, options: TokenOptions, io: 
 // --- beat --------------------------------------------------------------------------------------
 
 export interface BeatOptions extends DeviceTokenOptions, TargetOptions {
-  readonly every?: string;
+  /** Seconds between beats; `true` (the flag without a value): the device's --interval, else the default interval. */
+  readonly every?: string | true;
   readonly interval?: string;
   readonly grace?: string;
   readonly status?: string;
@@ -121,9 +123,10 @@ function pause(ms: number, stop: AbortSignal): Promise<void> {
 /** One beat, or (with --every) one every N seconds until `stop` fires (Ctrl-C). */
 export async function beatCommand(deviceId: string, options: BeatOptions, io: Io, stop: AbortSignal): Promise<void> {
   requireDeviceId(deviceId);
-  const every = wholeNumber('--every', options.every);
-  if (every !== undefined && every < 1) throw new CliError('--every must be at least 1 second.');
   const body = beatBody(options);
+  // `--every` alone beats at the cadence the device promises (the contract: "one every interval").
+  const every = options.every === true ? ((body?.interval as number | undefined) ?? SETTINGS.defaultIntervalSeconds.default) : wholeNumber('--every', options.every);
+  if (every !== undefined && every < 1) throw new CliError('--every must be at least 1 second.');
   const target = resolveTarget(options, io.env, io.cwd);
   const token = deviceBearer(deviceId, options, target, io.env);
   if (every === undefined) {

@@ -84,6 +84,23 @@ describe('heartbeat beat', () => {
     expect(((await device.json()) as { beats: number }).beats).toBeGreaterThanOrEqual(2);
   }, 90_000);
 
+  it('with --every and no value, beats at the --interval the device promises ("one every interval")', async () => {
+    // Act
+    const child = spawn(process.execPath, [CLI, 'beat', 'cli-every-interval', '--interval', '7', '--every', ...target()], { cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await until('the first beat', () => / 200 \{/.test(stdout), 45_000);
+    child.kill('SIGINT');
+    // Assess
+    expect(await closed).toBe(0);
+    expect(stdout).toMatch(/^Beating cli-every-interval every 7 s at /);
+    const device = await fetch(`${server?.url}/v1/devices/cli-every-interval`, { headers: { authorization: `Bearer ${server?.adminToken}` } });
+    const seen = (await device.json()) as { interval: number; beats: number };
+    expect(seen.interval).toBe(7);
+    expect(seen.beats).toBeGreaterThanOrEqual(1);
+  }, 90_000);
+
   it('prints the contract error as one line and exits 1 when the server refuses the beat', async () => {
     const result = await cli(['beat', 'cli-1', '--token', 'not-a-valid-token', ...target()]);
     expect(result.code).toBe(1);
