@@ -122,6 +122,8 @@ export interface ReportInput {
   readonly seconds: number;
   /** CPU time of all workers together. */
   readonly cpuSeconds: number;
+  /** The machine's one-minute load average when the run started, and its cores. */
+  readonly load: { readonly averageAtStart: number; readonly cores: number };
   readonly workers: number;
   readonly sweepEverySeconds: number;
   /** false: print the table only. */
@@ -138,6 +140,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
     deviceDays: input.deviceDays,
     seconds: Math.round(input.seconds * 10) / 10,
     cpuSeconds: Math.round(input.cpuSeconds * 10) / 10,
+    load: input.load,
     workers: input.workers,
     sweepEverySeconds: input.sweepEverySeconds,
     scenarios: input.scenarios.map((s) => ({ name: s.name, description: s.description, devices: s.devices, days: s.days, intervalSeconds: s.intervalSeconds })),
@@ -157,7 +160,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
   const modeList = input.modes.map((m) => `- \`${m.name}\`: ${m.description}`).join('\n');
   const section = [
     BEGIN,
-    `${input.deviceDays.toLocaleString('en-US')} device-days, sweeps every ${input.sweepEverySeconds} s, ${input.seconds.toFixed(1)} s wall on ${input.workers} worker(s), ${input.cpuSeconds.toFixed(1)} CPU seconds (wall time depends on what else the machine runs; the CPU time does not, much).`,
+    `${input.deviceDays.toLocaleString('en-US')} device-days, sweeps every ${input.sweepEverySeconds} s, ${input.seconds.toFixed(1)} s wall on ${input.workers} worker(s), ${input.cpuSeconds.toFixed(1)} CPU seconds, ${(input.cpuSeconds / input.workers).toFixed(1)} per worker (the machine: ${input.load.cores} cores, load average ${input.load.averageAtStart} at the start; wall time depends on what else the machine runs, the CPU time much less).`,
     '',
     'Scenarios:',
     scenarioList,

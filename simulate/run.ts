@@ -4,7 +4,7 @@
  * simulates its devices and sends back their outcomes, which the main thread scores and reports.
  * Options: --scale <n> (fleet size factor, default 1), --workers <n>, --no-write (print only).
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { simulateDevice, type DeviceOutcome, type SweepSchedule } from './engine';
 import { measure } from './measures';
@@ -63,6 +63,8 @@ async function main(): Promise<void> {
   }
   const totalDeviceDays = allScenarios.reduce((sum, s) => sum + s.devices * s.days, 0) * allModes.length;
   process.stdout.write(`[simulate] ${allScenarios.length} scenarios x ${allModes.length} modes, ${totalDeviceDays.toLocaleString('en-US')} device-days on ${workers} worker(s)\n`);
+  // How busy the machine was: on a shared one, wall time says more about the neighbours than about the simulator.
+  const load = { averageAtStart: Math.round((loadavg()[0] ?? 0) * 10) / 10, cores: cpus().length };
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const outcomes = new Map<string, DeviceOutcome[]>();
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
     });
   });
   process.stdout.write(`[simulate] ${totalDeviceDays.toLocaleString('en-US')} device-days in ${seconds.toFixed(1)} s (${workers} worker(s), ${cpuSeconds.toFixed(1)} CPU seconds)\n`);
-  await writeReport({ results, scenarios: allScenarios, modes: allModes, deviceDays: totalDeviceDays, seconds, cpuSeconds, workers, sweepEverySeconds: SWEEP_EVERY_SECONDS, write: !process.argv.includes('--no-write') });
+  await writeReport({ results, scenarios: allScenarios, modes: allModes, deviceDays: totalDeviceDays, seconds, cpuSeconds, load, workers, sweepEverySeconds: SWEEP_EVERY_SECONDS, write: !process.argv.includes('--no-write') });
 }
 
 if (isMainThread) {
