@@ -30,6 +30,8 @@ export interface DeviceUpAlert extends DeviceAlertFields {
   readonly deadline: string | null;
   readonly downSince: string;
   readonly downForSeconds: number;
+  /** Why the outage it ends began: the contract's alert JSON carries `reason`, and `device.up` adds to it. */
+  readonly reason: DownReason;
   readonly interval: number;
   readonly grace: number;
 }
@@ -94,6 +96,7 @@ export function deviceUpAlert(device: DeviceRecord, detectedAt: number): DeviceU
     detectedAt: new Date(recoveredAt).toISOString(),
     downSince: new Date(device.downSince).toISOString(),
     downForSeconds: Math.max(0, Math.floor((recoveredAt - device.downSince) / 1000)),
+    reason: device.downReason ?? 'timeout',
     interval: device.intervalSeconds,
     grace: graceSeconds(device),
   };

@@ -28,7 +28,7 @@ const downOf = (deviceId: string): DeviceDownAlert => ({
 });
 const upOf = (down: DeviceDownAlert): DeviceUpAlert => ({
   type: 'device.up', incidentId: down.incidentId, deviceId: down.deviceId, group: down.group, lastSeen: '2026-11-25T10:05:00.000Z',
-  deadline: '2026-11-25T10:07:00.000Z', detectedAt: '2026-11-25T10:05:00.000Z', downSince: '2026-11-25T10:00:00.000Z', downForSeconds: 300, interval: 60, grace: 60,
+  deadline: '2026-11-25T10:07:00.000Z', detectedAt: '2026-11-25T10:05:00.000Z', downSince: '2026-11-25T10:00:00.000Z', downForSeconds: 300, reason: down.reason, interval: 60, grace: 60,
 });
 const snsEvent = (...alerts: unknown[]) => ({ Records: alerts.map((alert) => ({ EventSource: 'aws:sns', Sns: { Type: 'Notification', Message: JSON.stringify(alert) } })) });
 

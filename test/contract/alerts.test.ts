@@ -91,7 +91,14 @@ describe('Alerts in local mode', () => {
       group: 'plant-a',
       downSince: failed.body.lastSeen,
       downForSeconds: Math.floor((Date.parse(back.body.lastSeen) - Date.parse(failed.body.lastSeen)) / 1000),
+      reason: 'fail',
+      interval: 3600,
+      grace: 3600,
     });
+    // "device.up (adds downSince and downForSeconds)": it has every key of the contract's alert JSON, and those two.
+    const contractKeys = ['type', 'incidentId', 'deviceId', 'group', 'lastSeen', 'deadline', 'detectedAt', 'reason', 'interval', 'grace'];
+    for (const key of contractKeys) expect(down, key).toHaveProperty(key);
+    for (const key of [...contractKeys, 'downSince', 'downForSeconds']) expect(up, key).toHaveProperty(key);
     for (const alert of [down, up]) {
       expect(typeof alert?.subject).toBe('string');
       expect(String(alert?.subject).length).toBeLessThanOrEqual(100);

@@ -32,7 +32,7 @@ const down: DeviceDownAlert = {
 const upOf = (alert: DeviceDownAlert): DeviceUpAlert => ({
   type: 'device.up', incidentId: alert.incidentId, deviceId: alert.deviceId, group: alert.group, lastSeen: '2026-11-25T10:05:00.000Z',
   deadline: '2026-11-25T10:07:00.000Z', detectedAt: '2026-11-25T10:05:00.000Z', downSince: '2026-11-25T10:00:00.000Z',
-  downForSeconds: 300, interval: 60, grace: 60,
+  downForSeconds: 300, reason: alert.reason, interval: 60, grace: 60,
 });
 const downOf = (deviceId: string, group = 'plant-b'): DeviceDownAlert => ({ ...down, deviceId, group, incidentId: `${deviceId}:2026-11-25T10:00:00.000Z` });
 

@@ -28,7 +28,7 @@ const down: DeviceDownAlert = {
 const up: DeviceUpAlert = {
   type: 'device.up', incidentId: 'sensor-42:2026-11-25T10:00:00.000Z', deviceId: 'sensor-42', group: 'plant-a',
   lastSeen: '2026-11-25T10:12:30.000Z', deadline: '2026-11-25T10:14:30.000Z', detectedAt: '2026-11-25T10:12:30.000Z',
-  downSince: '2026-11-25T10:00:00.000Z', downForSeconds: 750, interval: 60, grace: 60,
+  downSince: '2026-11-25T10:00:00.000Z', downForSeconds: 750, reason: 'timeout', interval: 60, grace: 60,
 };
 const stillDown: DeviceStillDownAlert = {
   type: 'device.still_down', incidentId: down.incidentId, deviceId: 'sensor-42', group: 'plant-a', lastSeen: down.lastSeen,

@@ -47,8 +47,11 @@ describe('deviceUpAlert', () => {
     const alert = deviceUpAlert(recovered, Date.parse('2026-11-25T10:06:00.000Z'));
     expect(alert).toMatchObject({
       type: 'device.up', incidentId: 'sensor-42:2026-11-25T10:00:00.000Z', downSince: '2026-11-25T10:00:00.000Z',
-      downForSeconds: 250, detectedAt: '2026-11-25T10:04:10.900Z',
+      downForSeconds: 250, detectedAt: '2026-11-25T10:04:10.900Z', reason: 'timeout',
     });
+    // The contract's alert JSON, with downSince and downForSeconds added: every key of the device.down example is there.
+    for (const key of ['type', 'incidentId', 'deviceId', 'group', 'lastSeen', 'deadline', 'detectedAt', 'reason', 'interval', 'grace']) expect(alert).toHaveProperty(key);
+    expect(deviceUpAlert({ ...recovered, downReason: 'fail' }, Date.parse('2026-11-25T10:06:00.000Z')).reason).toBe('fail');
     expect(alertSubject(alert)).toBe('UP sensor-42: back after 4m 10s');
   });
 });
