@@ -69,7 +69,8 @@ afterAll(async () => {
   await new Promise((resolve) => stack.close(resolve));
 });
 
-describe('heartbeat dashboard --url (a deployed stack)', () => {
+// One proxy process for the file, which the last test stops: never shuffled.
+describe('heartbeat dashboard --url (a deployed stack)', { shuffle: false }, () => {
   it('serves the page itself, with a policy that keeps every request on its own origin', async () => {
     // Act
     const response = await fetch(`${base}/`);

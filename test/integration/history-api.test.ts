@@ -37,6 +37,8 @@ describe('history routes', () => {
   const deviceIncidents = (deviceId: string, query?: Record<string, string>) =>
     call({ method: 'GET', path: `/v1/devices/${deviceId}/incidents`, pathParameters: { deviceId }, ...(query ? { query } : {}) });
   const fleetIncidents = (query?: Record<string, string>) => call({ method: 'GET', path: '/v1/incidents', ...(query ? { query } : {}) });
+  /** The fleet's incidents of the devices seeded in beforeAll: later tests add outages of their own to the shared tables. */
+  const seeded = <T extends { deviceId: string }>(incidents: readonly T[]) => incidents.filter((i) => i.deviceId === 'h-1' || i.deviceId === 'h-2');
 
   /** An outage as the sweep records it: announced, then (unless `upAt` is null) recovered. */
   async function outage(deviceId: string, group: string | null, downSince: number, upAt: number | null, reason: 'timeout' | 'fail' = 'timeout') {
@@ -110,7 +112,7 @@ describe('history routes', () => {
 
     // Assess
     expect(page.status).toBe(200);
-    expect(page.body.incidents.map((i: { incidentId: string }) => i.incidentId)).toEqual([
+    expect(seeded<{ deviceId: string; incidentId: string }>(page.body.incidents).map((i) => i.incidentId)).toEqual([
       `h-1:${new Date(T0 - 10 * MIN).toISOString()}`,
       `h-1:${new Date(T0 - 1 * HOUR).toISOString()}`,
       `h-2:${new Date(T0 - 2 * HOUR).toISOString()}`,
@@ -128,8 +130,8 @@ describe('history routes', () => {
     const nobody = await fleetIncidents({ group: 'plant-z' });
 
     // Assess: an outage that ended exactly at `since` was open at `since`
-    expect(older.body.incidents).toHaveLength(6);
-    expect(justBefore.body.incidents).toHaveLength(5);
+    expect(seeded(older.body.incidents)).toHaveLength(6);
+    expect(seeded(justBefore.body.incidents)).toHaveLength(5);
     expect(plantB.body.incidents.map((i: { deviceId: string; downSince: string }) => `${i.deviceId} ${i.downSince}`)).toEqual([
       `h-2 ${new Date(T0 - 2 * HOUR).toISOString()}`,
       `h-2 ${new Date(T0 - 30 * HOUR).toISOString()}`,
@@ -155,7 +157,8 @@ describe('history routes', () => {
 
     // Assess
     expect(seen).toEqual(all.body.incidents.map((i: { incidentId: string }) => i.incidentId));
-    expect(pages).toBe(3);
+    expect(pages).toBe(Math.ceil(all.body.incidents.length / 2));
+    expect(seeded(all.body.incidents)).toHaveLength(6);
   });
 
   it('refuses bad input with invalid_query, and a cursor of another query', async () => {
@@ -216,21 +219,24 @@ describe('history routes', () => {
   });
 
   it('leaves paused time out of the uptime', async () => {
-    // Prepare: h-3 paused for 4 hours, down 1 hour before the pause
+    // Prepare: a device of its own (h-3's uptime is another test's), first beat 40 hours before T0,
+    // paused for 4 hours, down 1 hour before the pause
+    clock.set(T0 - 40 * HOUR);
+    await recorder.record('h-4', {});
     const put = (body: unknown) =>
-      call({ method: 'PUT', path: '/v1/devices/h-3', pathParameters: { deviceId: 'h-3' }, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      call({ method: 'PUT', path: '/v1/devices/h-4', pathParameters: { deviceId: 'h-4' }, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     clock.set(T0 + HOUR);
     await put({ paused: true });
     clock.set(T0 + 5 * HOUR);
     await put({ paused: false });
-    await outage('h-3', null, T0, T0 + HOUR);
+    await outage('h-4', null, T0, T0 + HOUR);
     clock.set(T0 + 6 * HOUR);
 
     // Act
-    const h3 = await call({ method: 'GET', path: '/v1/devices/h-3', pathParameters: { deviceId: 'h-3' } });
+    const h4 = await call({ method: 'GET', path: '/v1/devices/h-4', pathParameters: { deviceId: 'h-4' } });
 
     // Assess: of the last 24 h, 4 were paused; 1 of the other 20 was down
-    expect(h3.body.uptime['1d']).toBeCloseTo(1 - 1 / 20, 10);
+    expect(h4.body.uptime['1d']).toBeCloseTo(1 - 1 / 20, 10);
     clock.set(T0);
   });
 
@@ -255,8 +261,9 @@ describe('history routes', () => {
   });
 
   it('records each outage once however often the sweep retries, and never reopens a closed one', async () => {
-    // Prepare
-    const device = (await devices.store().getDevice('h-3')) as DeviceRecord;
+    // Prepare: a device of its own (h-3 never going down is what other tests read)
+    await recorder.record('h-5', {});
+    const device = (await devices.store().getDevice('h-5')) as DeviceRecord;
     const down: DeviceRecord = { ...device, state: 'down', downSince: T0 - 20 * HOUR, downReason: 'timeout', recoveredAt: null };
 
     // Act
@@ -267,14 +274,15 @@ describe('history routes', () => {
     await history.announced(down); // a late retry of the announcement
 
     // Assess
-    const page = await deviceIncidents('h-3', { limit: '10' });
+    const page = await deviceIncidents('h-5', { limit: '10' });
     const matching = page.body.incidents.filter((i: { downSince: string }) => i.downSince === new Date(T0 - 20 * HOUR).toISOString());
     expect(matching).toEqual([expect.objectContaining({ upAt: new Date(T0 - 19 * HOUR).toISOString(), downForSeconds: 3600 })]);
   });
 
   it('keeps what the opening recorded (reason, group, message) when the recovery is written', async () => {
-    // Prepare
-    const device = (await devices.store().getDevice('h-3')) as DeviceRecord;
+    // Prepare: a device of its own
+    await recorder.record('h-6', {});
+    const device = (await devices.store().getDevice('h-6')) as DeviceRecord;
     const down: DeviceRecord = { ...device, group: 'plant-q', state: 'down', downSince: T0 - 30 * HOUR, downReason: 'fail', recoveredAt: null, message: 'disk full' };
     await history.announced(down);
 
@@ -282,7 +290,7 @@ describe('history routes', () => {
     await history.recovered({ ...down, group: 'plant-r', state: 'up', recoveredAt: T0 - 29 * HOUR, message: 'all good again' }, T0 - 29 * HOUR);
 
     // Assess
-    const page = await deviceIncidents('h-3', { limit: '10' });
+    const page = await deviceIncidents('h-6', { limit: '10' });
     const incident = page.body.incidents.find((i: { downSince: string }) => i.downSince === new Date(T0 - 30 * HOUR).toISOString());
     expect(incident).toMatchObject({ reason: 'fail', group: 'plant-q', message: 'disk full', downForSeconds: 3600 });
   });

@@ -4,7 +4,7 @@
  * and an item of a newer format fails loudly (naming the device and the version) on every read
  * path instead of being misread, without being relabelled by a write of this release.
  */
-import { GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ITEM_FORMAT_VERSION, recordFromItem, UnknownItemFormatError } from '../../lambdas/adapters/dynamodb/device-item';
 import { HeartbeatRecorder } from '../../lambdas/core/heartbeat';
@@ -142,5 +142,7 @@ describe('the DynamoDB store and the format version', () => {
     await expect(store.getDevice('fmt-future')).rejects.toBeInstanceOf(UnknownItemFormatError);
     await expect(recorder.record('fmt-future', {})).rejects.toThrow(loud);
     expect((await raw('fmt-future'))?.fv).toEqual({ N: String(ITEM_FORMAT_VERSION + 1) });
+    // Cleanup: left in the shared table, this item would fail every later sweep of the other tests.
+    await table.client.send(new DeleteItemCommand({ TableName: table.tableName, Key: { pk: { S: 'fmt-future' } } }));
   });
 });

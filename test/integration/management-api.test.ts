@@ -133,6 +133,8 @@ describe('management handler', () => {
   });
 
   it('serves health without credentials, from the summary the sweep writes', async () => {
+    // A paused device of its own, so the count below is not another test's (the table is shared).
+    await put('health-paused', { paused: true });
     const before = await call({ method: 'GET', path: '/v1/health', iam: false });
     expect(before.status).toBe(200);
     expect(before.body).toMatchObject({ ok: true, lastSweepAt: null });
@@ -140,6 +142,6 @@ describe('management handler', () => {
     const after = await call({ method: 'GET', path: '/v1/health', iam: false });
     expect(after.body.lastSweepAt).toBe('2026-11-25T10:00:00.000Z');
     expect(after.body.devices).toEqual(report.counts);
-    expect(after.body.devices.paused).toBe(1);
+    expect(after.body.devices.paused).toBeGreaterThanOrEqual(1);
   });
 });
