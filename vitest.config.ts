@@ -5,7 +5,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // One DynamoDB Local (in memory) for the whole run; each test file makes its own tables.
     globalSetup: ['test/support/global-setup.ts'],
-    testTimeout: 60_000,
+    // Every store test shares one DynamoDB Local (Java) with the rest of the run: on a loaded 2-core
+    // machine a test that takes 4 s alone was seen to take over 60 s. Tests that wait for something
+    // poll with deadlines of their own, so this only bounds a hang.
+    testTimeout: 120_000,
     // Hooks start local mode (node, Java) or Chromium: seconds when idle, minutes on a loaded machine.
     hookTimeout: 180_000,
     // Two cores here: more workers only fight DynamoDB Local and the local servers for CPU.
