@@ -651,7 +651,7 @@ describe.concurrent('heartbeat run', () => {
     expect(missing.code).toBe(127);
     expect(missing.stderr).toContain('command not found');
     expect(await device('run-missing')).toMatchObject({ status: 'down', message: 'no-such-command-here: command not found' });
-  });
+  }, 300_000); // four `heartbeat run` processes in a row: 57 s seen at a load of 30
 
   it('keeps the last 256 characters of the output, counted and cut by code point, also when a character is split between two writes', async () => {
     // Prepare: 300 emoji (two UTF-16 units each) then 10 accented letters, the last emoji written in two halves.

@@ -26,9 +26,13 @@ export interface ClientRun {
   readonly startedAt: number;
 }
 
-/** Runs a client to completion (killed after `limitMs`, so a hung client fails its test instead of the run). */
+/**
+ * Runs a client to completion (killed after `limitMs`, so a hung client fails its test instead of the
+ * run). The default is generous: `heartbeat run` (node loading the TypeScript CLI) took 26 s for one
+ * run on a loaded 2-core machine.
+ */
 export function runClient(client: DeviceClient, flags: readonly string[], options: { env?: Record<string, string>; limitMs?: number } = {}): Promise<ClientRun> {
-  const limitMs = options.limitMs ?? 30_000;
+  const limitMs = options.limitMs ?? 90_000;
   const [program, ...leading] = client.command;
   const started = performance.now();
   return new Promise((resolve, reject) => {
