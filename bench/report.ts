@@ -181,6 +181,13 @@ function sweepSection(run: BenchRun): string[] {
       '',
       `On this ${run.machine.cpus}-core machine DynamoDB Local (Java) and the sweep (Node) share the cores, so K segments overlap waiting but cannot multiply CPU; on AWS each segment is served by its own partition(s) and the limit is the sweeper's one core (see Projections).`,
     );
+    const sampled = rows.filter((r) => r.repetitions !== undefined && r.repetitions < 3);
+    if (sampled.length > 0) {
+      out.push(
+        '',
+        `Rows of fewer than 3 runs (${sampled.map((r) => `N=${r.devices.toLocaleString('en-US')} K=${r.segments}`).join(', ')}) spent their time budget per (N, K) on DynamoDB Local's Scan: each is a sample of one or two runs of that engine, not a median worth comparing closely.`,
+      );
+    }
     const profile = run.scaleOut?.pageProfile;
     if (profile && profile.pages.length > 1) {
       const first = profile.pages[0];
