@@ -5,9 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PARTITION_KEY, TTL_ATTRIBUTE } from '../../lambdas/adapters/dynamodb/table-schema';
-import { ensureDeviceTable, ensureTimeToLive } from '../../lambdas/local/device-table';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDeviceTableWithoutStream, ensureDeviceTable } from '../../lambdas/local/device-table';
 import type { DynamoDbLocal } from '../../lambdas/local/dynamodb-local';
 
 export interface BenchOptions {
@@ -76,15 +75,7 @@ export function createContext(options: BenchOptions, dynamo: DynamoDbLocal, work
       if (stream) {
         await ensureDeviceTable(client, name);
       } else {
-        await client.send(
-          new CreateTableCommand({
-            TableName: name,
-            AttributeDefinitions: [{ AttributeName: PARTITION_KEY, AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: PARTITION_KEY, KeyType: 'HASH' }],
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-        );
-        await ensureTimeToLive(client, name, TTL_ATTRIBUTE);
+        await createDeviceTableWithoutStream(client, name);
       }
       return name;
     },

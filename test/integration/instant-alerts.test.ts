@@ -35,7 +35,7 @@ describe('instant alerts on the table stream', () => {
   const publisher = new RecordingPublisher();
 
   beforeAll(async () => {
-    table = await createTestTable();
+    table = await createTestTable({ stream: true });
     streamArn = (await ensureDeviceTable(table.client, table.tableName)).streamArn;
     streams = new DynamoDBStreamsClient(localClientConfig(inject('dynamoDbEndpoint')));
     iterator = await oldestIterator();

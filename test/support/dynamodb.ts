@@ -4,7 +4,7 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { DynamoDbDeviceStore, type DynamoDbDeviceStoreOptions } from '../../lambdas/adapters/dynamodb/device-store';
 import { DynamoDbIncidentStore, type DynamoDbIncidentStoreOptions } from '../../lambdas/adapters/dynamodb/incident-store';
-import { ensureDeviceTable } from '../../lambdas/local/device-table';
+import { createDeviceTableWithoutStream, ensureDeviceTable } from '../../lambdas/local/device-table';
 import { ensureHistoryTable } from '../../lambdas/local/history-table';
 import { localClientConfig } from '../../lambdas/local/dynamodb-local';
 
@@ -19,11 +19,17 @@ export interface TestTable {
   drop(): Promise<void>;
 }
 
-/** Creates a new empty device table. */
-export async function createTestTable(): Promise<TestTable> {
+/**
+ * Creates a new empty device table, shaped like the stack's. Without a stream unless asked for: the
+ * whole run shares one DynamoDB Local, where every stream record left by earlier tables makes each
+ * later write to a streamed table slower (see createDeviceTableWithoutStream), which made tests that
+ * run late in the suite slow and flaky under load. Tests that read the stream pass `{ stream: true }`.
+ */
+export async function createTestTable({ stream = false }: { readonly stream?: boolean } = {}): Promise<TestTable> {
   const client = testClient();
   const tableName = `devices-${randomUUID()}`;
-  await ensureDeviceTable(client, tableName);
+  if (stream) await ensureDeviceTable(client, tableName);
+  else await createDeviceTableWithoutStream(client, tableName);
   return {
     client,
     tableName,
