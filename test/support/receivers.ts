@@ -25,9 +25,14 @@ export interface Receiver {
 
 /**
  * Starts a receiver. `script[i]` answers request i; after the script, `then` answers (default 200).
+ * A function as `script` picks the answer from the request and the requests before it (for a
+ * receiver shared by tests that must not depend on which test's request comes first).
  * A 3xx answer carries a Location header, so a client that followed redirects would be caught.
  */
-export async function startReceiver(script: readonly Answer[] = [], then: Answer = 200): Promise<Receiver> {
+export async function startReceiver(
+  script: readonly Answer[] | ((request: ReceivedRequest, earlier: readonly ReceivedRequest[]) => Answer) = [],
+  then: Answer = 200,
+): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const waiters: { count: number; resolve: (r: ReceivedRequest[]) => void }[] = [];
   const sockets = new Set<Socket>();
@@ -35,8 +40,9 @@ export async function startReceiver(script: readonly Answer[] = [], then: Answer
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const answer = script[requests.length] ?? then;
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const request: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const answer = typeof script === 'function' ? script(request, requests) : (script[requests.length] ?? then);
+      requests.push(request);
       for (const w of waiters.splice(0)) {
         if (requests.length >= w.count) w.resolve([...requests]);
         else waiters.push(w);
