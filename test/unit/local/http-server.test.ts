@@ -5,14 +5,15 @@
  */
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../lambdas/core/ports';
 import { ConfigError } from '../../../lambdas/core/settings';
 import { jsonResponse, type HttpEvent, type HttpResult } from '../../../lambdas/handlers/http';
 import { BODY_BYTES_KEPT, LocalHttpServer } from '../../../lambdas/local/http-server';
 
 const received: HttpEvent[] = [];
-let answer: (event: HttpEvent) => Promise<HttpResult> = async () => jsonResponse(200, { ok: true });
+const OK = async () => jsonResponse(200, { ok: true });
+let answer: (event: HttpEvent) => Promise<HttpResult> = OK;
 
 const server = new LocalHttpServer({ clock: { now: () => Date.parse('2026-11-25T10:00:00.000Z') }, logger: silentLogger });
 let base = '';
@@ -20,17 +21,23 @@ let base = '';
 beforeAll(async () => {
   const port = await server.listen(0);
   base = `http://127.0.0.1:${port}`;
+  serveStubs();
+});
+// Tests set their own answer; each starts from the plain 200 (in any order).
+beforeEach(() => {
+  answer = OK;
 });
 afterAll(async () => {
   await server.close();
 });
 
-function serveStubs(): void {
+/** Gives `on` (the shared server by default) handlers that record each event and give `answer`. */
+function serveStubs(on: LocalHttpServer = server): void {
   const stub = async (event: HttpEvent) => {
     received.push(event);
     return answer(event);
   };
-  server.serve({ ingest: stub, management: stub });
+  on.serve({ ingest: stub, management: stub });
 }
 
 /** Sends a body in chunks and reports what came back (or that the connection was cut). */
@@ -59,13 +66,20 @@ function post(path: string, totalBytes: number): Promise<{ status: number; body:
 
 describe('LocalHttpServer', () => {
   it('answers 503 until it has handlers, then routes to them', async () => {
-    const early = await fetch(`${base}/v1/health`);
-    expect(early.status).toBe(503);
-    expect(await early.json()).toEqual({ error: { code: 'starting', message: expect.any(String) } });
-    serveStubs();
-    const later = await fetch(`${base}/v1/health`);
-    expect(later.status).toBe(200);
-    expect(received.at(-1)?.routeKey).toBe('GET /v1/health');
+    // A server of its own: the shared one has its handlers from the start.
+    const fresh = new LocalHttpServer({ clock: { now: () => Date.parse('2026-11-25T10:00:00.000Z') }, logger: silentLogger });
+    const url = `http://127.0.0.1:${await fresh.listen(0)}`;
+    try {
+      const early = await fetch(`${url}/v1/health`);
+      expect(early.status).toBe(503);
+      expect(await early.json()).toEqual({ error: { code: 'starting', message: expect.any(String) } });
+      serveStubs(fresh);
+      const later = await fetch(`${url}/v1/health`);
+      expect(later.status).toBe(200);
+      expect(received.at(-1)?.routeKey).toBe('GET /v1/health');
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('answers an unknown route 404 in the contract shape without calling a handler', async () => {
