@@ -35,7 +35,8 @@ const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIDBUNDLETEST', AWS_SECRET_ACCESS_KEY
 /** Strings only the SDK's full credential chain carries (web identity, process, container providers). */
 const FULL_CHAIN_MARKERS = ['AWS_WEB_IDENTITY_TOKEN_FILE', 'credential_process', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'];
 
-describe('the Lambda bundles cdk synth writes', () => {
+// Each bundle reads what the one before it wrote (beat, sweep, management): never shuffled.
+describe('the Lambda bundles cdk synth writes', { shuffle: false }, () => {
   let outDir: string;
   let stack: SynthesizedStack;
   let table: TestTable;
