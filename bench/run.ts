@@ -47,6 +47,8 @@ const log = progress('bench');
 
 /** Where each run keeps its raw measurements, so `--report` can render them again without measuring. */
 const LAST_RUN_FILE = 'last-run.json';
+/** Where a partial run (--only) leaves its raw measurements. */
+const LAST_PARTIAL_RUN_FILE = 'last-partial-run.json';
 
 function parseArgs(argv: readonly string[]): BenchOptions & { reportOnly: boolean } {
   let quick = false;
@@ -187,7 +189,8 @@ async function main(): Promise<number> {
   };
   // A partial run (--only) must not overwrite the full results: it reports into the scratch dir.
   const reportDir = options.only.length > 0 ? workDir : BENCH_DIR;
-  if (options.only.length === 0) await writeFile(join(workDir, LAST_RUN_FILE), JSON.stringify(run));
+  // The raw measurements of both, so `--report` can render them again (a partial run's into its own file).
+  await writeFile(join(workDir, options.only.length === 0 ? LAST_RUN_FILE : LAST_PARTIAL_RUN_FILE), JSON.stringify(run));
   const written = await writeReport(reportDir, run);
   const shown = relative(resolve(BENCH_DIR, '..'), reportDir);
   log(`wrote ${written.map((file) => `${shown}/${file}`).join(', ')} after ${formatMs(run.seconds * 1000)}`);
