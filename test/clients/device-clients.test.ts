@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanUp, CLI, closedPort, deviceTokenFor, REPO_ROOT, startLocalMode, tempDir, type LocalModeProcess, until } from '../e2e/support/local-process';
+import { cleanUp, CLI, closedPort, deviceTokenFor, readAlerts, REPO_ROOT, startLocalMode, tempDir, type LocalModeProcess, until } from '../e2e/support/local-process';
 import { NODE_CLIENT, PYTHON_CLIENT, SHELL_CLIENT, buildCClient, cClient, cToolchainMissing, runClient, type ClientRun, type DeviceClient } from './support/device-clients';
 import { startTestProxy, type Step, type TestProxy } from './support/test-proxy';
 
@@ -44,17 +44,7 @@ async function device(deviceId: string): Promise<Record<string, unknown> | null>
 }
 
 function alertsOf(deviceId: string): Record<string, unknown>[] {
-  let text = '';
-  try {
-    text = readFileSync(join(live().dataDir, 'alerts.jsonl'), 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((alert) => alert.deviceId === deviceId);
+  return readAlerts(live().dataDir).filter((alert) => alert.deviceId === deviceId);
 }
 
 /** Runs `run` with a fresh proxy in front of local mode, closing the proxy afterwards. */

@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanUp, descendants, isRunning, startLocalMode, tempDir, until, type LocalModeProcess } from './support/local-process';
+import { cleanUp, descendants, isRunning, readAlerts, startLocalMode, tempDir, until, type LocalModeProcess } from './support/local-process';
 
 const SWEEP_ARGS = ['--sweep-every', '1'];
 
@@ -54,24 +54,7 @@ async function call(method: string, path: string, options: { token?: string; bod
 const beat = (deviceId: string, body?: unknown) => call('POST', `/v1/heartbeats/${deviceId}`, { token: tokenFor(deviceId), ...(body !== undefined ? { body } : {}) });
 const admin = (method: string, path: string, body?: unknown) => call(method, path, { token: live().adminToken, ...(body !== undefined ? { body } : {}) });
 
-interface AlertLine {
-  type: string;
-  deviceId?: string;
-  [key: string]: unknown;
-}
-
-function alerts(): AlertLine[] {
-  let text = '';
-  try {
-    text = readFileSync(join(live().dataDir, 'alerts.jsonl'), 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as AlertLine);
-}
+const alerts = () => readAlerts(live().dataDir);
 
 const alertsOf = (deviceId: string, type?: string) => alerts().filter((a) => a.deviceId === deviceId && (type === undefined || a.type === type));
 
